@@ -1,0 +1,41 @@
+# Quickstart: `make demo` (install, get EWT, train, evaluate, tag) and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+# The CPU build of torch 2.13.0; any torch >= 2.2 works (set TORCH=torch to take pip's choice).
+TORCH ?= torch==2.13.0
+BIN := $(VENV)/bin
+
+.PHONY: install demo test lint format benchmark clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: install
+	@if [ -z "$$POSATTN_DATA_DIR" ]; then $(BIN)/posattn data download en_ewt; fi
+	$(BIN)/posattn train --config configs/ewt.yaml
+	$(BIN)/posattn eval --model runs/ewt --split test
+	$(BIN)/posattn tag --model runs/ewt "I saw a saw"
+
+test: install lint
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy posattn scripts
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+benchmark: install
+	$(BIN)/python scripts/benchmark.py --config configs/ewt.yaml
+
+clean:
+	rm -rf runs .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from posattn.cli import app
+
+app()

@@ -1,0 +1,105 @@
+"""Sentences to tensors: length-bucketed batches of word ids, character ids and tag ids."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+
+from posattn.vocab import BOW, EOW, Vocabularies, normalize_word
+
+IGNORE_INDEX = -100
+"""Tag id of padding positions: cross-entropy skips them."""
+
+
+@dataclass
+class Batch:
+    words: torch.Tensor  # (batch, seq) word ids, 0 = padding
+    types: torch.Tensor  # (batch, seq) index into `type_chars`
+    type_chars: torch.Tensor  # (types, chars) character ids of each distinct form in the batch
+    tags: torch.Tensor  # (batch, seq) tag ids, IGNORE_INDEX at padding
+    mask: torch.Tensor  # (batch, seq) True at real tokens
+
+    def to(self, device: torch.device) -> Batch:
+        return Batch(
+            *(t.to(device) for t in (self.words, self.types, self.type_chars, self.tags, self.mask))
+        )
+
+    @property
+    def num_tokens(self) -> int:
+        return int(self.mask.sum())
+
+
+def make_batch(
+    sentences: list[list[str]],
+    vocabs: Vocabularies,
+    tags: list[list[str]] | None = None,
+    max_word_length: int = 24,
+) -> Batch:
+    """Pad a list of tokenised sentences into one Batch.
+
+    Each distinct form is run through the character encoder once per batch (`type_chars`),
+    which is several times cheaper than once per token.
+    """
+    length = max(len(sentence) for sentence in sentences)
+    padding = [0] * length
+    type_of_form: dict[str, int] = {"": 0}  # type 0: padding, an empty form
+    word_rows, type_rows, tag_rows = [], [], []
+    for row, sentence in enumerate(sentences):
+        pad = padding[len(sentence) :]
+        word_rows.append([vocabs.words.index(normalize_word(form)) for form in sentence] + pad)
+        type_rows.append([type_of_form.setdefault(f, len(type_of_form)) for f in sentence] + pad)
+        if tags is not None:
+            tag_ids = [vocabs.tags.stoi.get(tag, IGNORE_INDEX) for tag in tags[row]]
+            tag_rows.append(tag_ids + [IGNORE_INDEX] * len(pad))
+    words = torch.tensor(word_rows, dtype=torch.long)
+    if tags is None:
+        tag_rows = [[IGNORE_INDEX] * length] * len(sentences)
+    forms = list(type_of_form)
+    width = min(max_word_length, max(len(form) for form in forms))
+    begin, end = vocabs.chars.index(BOW), vocabs.chars.index(EOW)
+    char_rows = [[0] * (width + 2)]  # the padding type: no characters at all
+    for form in forms[1:]:
+        # Keep both ends of an over-long word: its prefix and its suffix both carry the tag.
+        chars = form if len(form) <= width else form[: width // 2] + form[-(width - width // 2) :]
+        ids = [begin, *(vocabs.chars.index(c) for c in chars), end]
+        char_rows.append(ids + [0] * (width + 2 - len(ids)))
+    return Batch(
+        words=words,
+        types=torch.tensor(type_rows, dtype=torch.long),
+        type_chars=torch.tensor(char_rows, dtype=torch.long),
+        tags=torch.tensor(tag_rows, dtype=torch.long),
+        mask=torch.tensor([[True] * len(s) + [False] * (length - len(s)) for s in sentences]),
+    )
+
+
+def bucket_batches(
+    lengths: list[int], batch_tokens: int, shuffle: bool = False, seed: int = 0
+) -> list[list[int]]:
+    """Group sentence indices into batches of similar length holding about `batch_tokens` tokens.
+
+    Sorting by length keeps padding small; with `shuffle`, lengths are jittered by up to one
+    token-bucket before sorting and the batch order is shuffled, so each epoch sees new batches.
+    """
+    rng = random.Random(seed)
+    keys = [
+        (length + (rng.random() * 2 if shuffle else 0), index)
+        for index, length in enumerate(lengths)
+    ]
+    order = [index for _, index in sorted(keys)]
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for index in order:
+        longest_if_added = max(longest, lengths[index])
+        if current and longest_if_added * (len(current) + 1) > batch_tokens:
+            batches.append(current)
+            current, longest_if_added = [], lengths[index]
+        current.append(index)
+        longest = longest_if_added
+    if current:
+        batches.append(current)
+    if shuffle:
+        rng.shuffle(batches)
+    return batches

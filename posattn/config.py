@@ -1,0 +1,243 @@
+"""One typed configuration, loaded from YAML, with dotted command-line overrides.
+
+`configs/ewt.yaml` holds the defaults a user trains with; `--set model.layers=4` changes one key.
+An unknown key, a wrong type or an out-of-range value is an error that names the key, raised
+before any work starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from posattn.errors import PosattnError
+
+Position = Literal["none", "sinusoidal", "relative"]
+Device = Literal["auto", "cpu", "cuda"]
+
+
+@dataclass
+class DataConfig:
+    treebank: str = "en_ewt"
+    """Which treebank to download when no folder is given (only `en_ewt` is known)."""
+    data_dir: str | None = None
+    """A folder of UD CoNLL-U files (`*-ud-train.conllu`, ...); overrides the download."""
+    max_train_sentences: int | None = None
+    """Use only the first N training sentences (quick runs and tests)."""
+    min_word_count: int = 1
+    """Forms seen fewer times in train share the unknown-word embedding."""
+    max_word_length: int = 24
+    """Characters kept per word for the character encoder (long URLs are cut)."""
+
+
+@dataclass
+class ModelConfig:
+    word_dim: int = 128
+    char_dim: int = 32
+    char_channels: int = 128
+    char_kernel: int = 3
+    d_model: int = 128
+    heads: int = 4
+    layers: int = 2
+    ff_dim: int = 256
+    dropout: float = 0.2
+    attention_dropout: float = 0.1
+    word_dropout: float = 0.1
+    """Probability of replacing a training word by the unknown word, so that vector gets learned."""
+    position: Position = "sinusoidal"
+    """none: a bag of words; sinusoidal: absolute positions added to the input; relative: a
+    learned bias per head and offset in every attention layer."""
+    relative_distance: int = 16
+    """With position=relative, offsets beyond +-this share one bias."""
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 1
+    epochs: int = 30
+    batch_tokens: int = 2000
+    """Tokens per batch (sentences of similar length are batched together)."""
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 200
+    clip_norm: float = 1.0
+    label_smoothing: float = 0.0
+    patience: int = 6
+    """Stop after this many epochs without a better dev accuracy."""
+    max_minutes: float | None = None
+    """Stop after this wall time; the best model so far is kept."""
+    device: Device = "auto"
+    threads: int | None = None
+    """CPU threads for torch (default: torch's own choice)."""
+
+
+@dataclass
+class Config:
+    name: str = "ewt"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+def validate(config: Config) -> None:
+    """Reject values that would fail later, naming the key."""
+    m, t, d = config.model, config.train, config.data
+    checks: list[tuple[bool, str, str]] = [
+        (m.d_model > 0, "model.d_model", "must be positive"),
+        (m.heads > 0, "model.heads", "must be positive"),
+        (m.d_model % max(m.heads, 1) == 0, "model.heads", f"must divide model.d_model={m.d_model}"),
+        (m.layers >= 0, "model.layers", "must be 0 or more"),
+        (m.word_dim > 0, "model.word_dim", "must be positive"),
+        (m.char_dim >= 0, "model.char_dim", "must be 0 (no character encoder) or more"),
+        (m.char_channels > 0, "model.char_channels", "must be positive"),
+        (m.char_kernel > 0 and m.char_kernel % 2 == 1, "model.char_kernel", "must be odd"),
+        (m.ff_dim > 0, "model.ff_dim", "must be positive"),
+        (m.relative_distance > 0, "model.relative_distance", "must be positive"),
+        (0 <= m.dropout < 1, "model.dropout", "must be in [0, 1)"),
+        (0 <= m.attention_dropout < 1, "model.attention_dropout", "must be in [0, 1)"),
+        (0 <= m.word_dropout < 1, "model.word_dropout", "must be in [0, 1)"),
+        (t.epochs > 0, "train.epochs", "must be positive"),
+        (t.batch_tokens > 0, "train.batch_tokens", "must be positive"),
+        (t.lr > 0, "train.lr", "must be positive"),
+        (t.weight_decay >= 0, "train.weight_decay", "must be 0 or more"),
+        (t.warmup_steps >= 0, "train.warmup_steps", "must be 0 or more"),
+        (t.clip_norm > 0, "train.clip_norm", "must be positive"),
+        (0 <= t.label_smoothing < 1, "train.label_smoothing", "must be in [0, 1)"),
+        (t.patience > 0, "train.patience", "must be positive"),
+        (t.max_minutes is None or t.max_minutes > 0, "train.max_minutes", "must be positive"),
+        (t.threads is None or t.threads > 0, "train.threads", "must be positive"),
+        (d.min_word_count >= 1, "data.min_word_count", "must be 1 or more"),
+        (d.max_word_length >= 1, "data.max_word_length", "must be 1 or more"),
+        (
+            d.max_train_sentences is None or d.max_train_sentences > 0,
+            "data.max_train_sentences",
+            "must be positive",
+        ),
+    ]
+    for ok, key, problem in checks:
+        if not ok:
+            raise PosattnError(f"config: {key} {problem}")
+
+
+SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
+
+
+def _coerce(key: str, value: Any, hint: Any) -> Any:
+    """Check `value` against the annotation `hint`; convert only int and "1e-3" to float."""
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in (o for o in options if o is not type(None)):
+            try:
+                return _coerce(key, value, option)
+            except PosattnError as error:
+                errors.append(str(error))
+        raise PosattnError(errors[0])
+    if origin is Literal:
+        choices = typing.get_args(hint)
+        if value not in choices:
+            raise PosattnError(f"config: {key} must be one of {', '.join(map(str, choices))}")
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is float and isinstance(value, str):
+        # YAML 1.1 reads 1e-3 (no dot) as a string; it is plainly meant as a number.
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    if hint in (int, float, str, bool) and (
+        type(value) is not hint or (hint is int and isinstance(value, bool))
+    ):
+        raise PosattnError(f"config: {key} must be {hint.__name__}, got {value!r}")
+    return value
+
+
+def _build_section(section: str, values: dict[str, Any]) -> Any:
+    cls = SECTIONS[section]
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in known:
+            raise PosattnError(
+                f"config: unknown key {section}.{key} (known: {', '.join(sorted(known))})"
+            )
+        kwargs[key] = _coerce(f"{section}.{key}", value, hints[key])
+    return cls(**kwargs)
+
+
+def config_from_dict(raw: dict[str, Any], name: str = "ewt") -> Config:
+    """Build a validated Config from nested dicts (a YAML file or a checkpoint's JSON)."""
+    if not isinstance(raw, dict):
+        raise PosattnError("config: the top level must be a mapping of sections")
+    unknown = set(raw) - set(SECTIONS) - {"name"}
+    if unknown:
+        raise PosattnError(
+            f"config: unknown section {sorted(unknown)[0]} (known: data, model, train)"
+        )
+    sections = {}
+    for section in SECTIONS:
+        values = raw.get(section) or {}
+        if not isinstance(values, dict):
+            raise PosattnError(f"config: section {section} must be a mapping")
+        sections[section] = _build_section(section, values)
+    return Config(name=str(raw.get("name", name)), **sections)
+
+
+def parse_override(text: str) -> tuple[str, str, Any]:
+    """`model.layers=4` -> ("model", "layers", 4); the value is read as YAML."""
+    key, sep, value = text.partition("=")
+    section, dot, name = key.strip().partition(".")
+    if not sep or not dot or not name:
+        raise PosattnError(f"--set {text!r}: expected section.key=value, e.g. model.layers=4")
+    if section not in SECTIONS:
+        raise PosattnError(f"--set {text!r}: unknown section {section} (known: data, model, train)")
+    return section, name, yaml.safe_load(value) if value.strip() else None
+
+
+def load_config(
+    path: Path | None,
+    overrides: list[str] | tuple[str, ...] = (),
+    values: dict[str, Any] | None = None,
+) -> Config:
+    """Read a YAML config (or the defaults), then apply `section.key=value` overrides, then
+    `values` ({"train.seed": 3, ...}: the command line's own flags, which win)."""
+    raw: dict[str, Any] = {}
+    name = "ewt"
+    if path is not None:
+        if not path.is_file():
+            raise PosattnError(f"{path}: config file not found")
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise PosattnError(f"{path}: not valid YAML ({error})".replace("\n", " ")) from None
+        if not isinstance(raw, dict):
+            raise PosattnError(f"{path}: the top level must be a mapping of sections")
+        name = path.stem
+    updates = [parse_override(text) for text in overrides]
+    for dotted, value in (values or {}).items():
+        section, _, key = dotted.partition(".")
+        updates.append((section, key, value))
+    for section, key, value in updates:
+        raw.setdefault(section, {})
+        if not isinstance(raw[section], dict):
+            raise PosattnError(f"config: section {section} must be a mapping")
+        raw[section][key] = value
+    return config_from_dict(raw, name=str(raw.get("name", name)))
+
+
+def config_to_dict(config: Config) -> dict[str, Any]:
+    return dataclasses.asdict(config)

@@ -1,0 +1,96 @@
+"""Scores: token accuracy, accuracy on unknown and on ambiguous words, per-tag P/R/F1, confusions.
+
+The per-tag report comes from seqeval, which scores *chunks* in BIO notation and would read a bare
+`VERB` as prefix `V` + type `ERB`. Writing every token as its own one-token chunk, `B-VERB`, makes
+chunk precision/recall/F1 exactly per-token precision/recall/F1 for each UPOS tag, named VERB.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from posattn.vocab import Vocabularies
+
+
+@dataclass
+class TagScore:
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass
+class Evaluation:
+    tokens: int
+    accuracy: float
+    oov_tokens: int
+    oov_accuracy: float | None
+    ambiguous_tokens: int
+    ambiguous_accuracy: float | None
+    per_tag: dict[str, TagScore]
+    confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    """(gold, predicted, count), most frequent first."""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["confusions"] = [
+            {"gold": g, "predicted": p, "count": n} for g, p, n in self.confusions
+        ]
+        return data
+
+
+def _fraction(correct: int, total: int) -> float | None:
+    return correct / total if total else None
+
+
+def per_tag_scores(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, TagScore]:
+    from seqeval.metrics import classification_report
+
+    def as_chunks(sentences: list[list[str]]) -> list[list[str]]:
+        return [[f"B-{tag}" for tag in sentence] for sentence in sentences]
+
+    report = classification_report(
+        as_chunks(gold), as_chunks(predicted), output_dict=True, zero_division=0
+    )
+    return {
+        tag: TagScore(row["precision"], row["recall"], row["f1-score"], int(row["support"]))
+        for tag, row in sorted(report.items())
+        if not tag.endswith(" avg")
+    }
+
+
+def evaluate(
+    words: list[list[str]],
+    gold: list[list[str]],
+    predicted: list[list[str]],
+    vocabs: Vocabularies,
+    top_confusions: int = 30,
+) -> Evaluation:
+    total = correct = oov = oov_correct = ambiguous = ambiguous_correct = 0
+    confusions: Counter[tuple[str, str]] = Counter()
+    for sentence, gold_tags, predicted_tags in zip(words, gold, predicted, strict=True):
+        for word, g, p in zip(sentence, gold_tags, predicted_tags, strict=True):
+            hit = g == p
+            total += 1
+            correct += hit
+            if not vocabs.is_known(word):
+                oov += 1
+                oov_correct += hit
+            elif vocabs.is_ambiguous(word):
+                ambiguous += 1
+                ambiguous_correct += hit
+            if not hit:
+                confusions[g, p] += 1
+    return Evaluation(
+        tokens=total,
+        accuracy=correct / total if total else 0.0,
+        oov_tokens=oov,
+        oov_accuracy=_fraction(oov_correct, oov),
+        ambiguous_tokens=ambiguous,
+        ambiguous_accuracy=_fraction(ambiguous_correct, ambiguous),
+        per_tag=per_tag_scores(gold, predicted),
+        confusions=[(g, p, n) for (g, p), n in confusions.most_common(top_confusions)],
+    )

@@ -1,0 +1,88 @@
+"""A stack of pre-norm transformer encoder blocks.
+
+    x = x + Dropout(SelfAttention(LayerNorm(x)))
+    x = x + Dropout(FeedForward(LayerNorm(x)))
+
+Pre-norm (normalising the input of each sub-layer, not its output) trains stably without a long
+warm-up, which matters when the whole budget is minutes on a CPU.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from posattn.model.attention import MultiHeadSelfAttention
+from posattn.model.position import RelativePositionBias
+
+
+class FeedForward(nn.Module):
+    def __init__(self, d_model: int, ff_dim: int, dropout: float) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(d_model, ff_dim), nn.GELU(), nn.Dropout(dropout), nn.Linear(ff_dim, d_model)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class EncoderBlock(nn.Module):
+    def __init__(
+        self,
+        d_model: int,
+        heads: int,
+        ff_dim: int,
+        dropout: float,
+        attention_dropout: float,
+        relative_distance: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.relative = (
+            RelativePositionBias(heads, relative_distance) if relative_distance else None
+        )
+        self.norm1 = nn.LayerNorm(d_model)
+        self.attention = MultiHeadSelfAttention(d_model, heads, attention_dropout)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.feed_forward = FeedForward(d_model, ff_dim, dropout)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor, return_weights: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        bias = self.relative(x.size(1)) if self.relative is not None else None
+        attended, weights = self.attention(self.norm1(x), mask, return_weights, bias)
+        x = x + self.dropout(attended)
+        x = x + self.dropout(self.feed_forward(self.norm2(x)))
+        return x, weights
+
+
+class Encoder(nn.Module):
+    def __init__(
+        self,
+        d_model: int,
+        heads: int,
+        layers: int,
+        ff_dim: int,
+        dropout: float,
+        attention_dropout: float,
+        relative_distance: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            EncoderBlock(d_model, heads, ff_dim, dropout, attention_dropout, relative_distance)
+            for _ in range(layers)
+        )
+        self.norm = nn.LayerNorm(d_model)
+
+    def forward(
+        self, x: torch.Tensor, mask: torch.Tensor, return_weights: bool = False
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        # x: (batch, seq, d_model) -> (batch, seq, d_model), plus one (batch, heads, seq, seq)
+        # weight tensor per layer when asked for
+        all_weights = []
+        for block in self.blocks:
+            x, weights = block(x, mask, return_weights)
+            if weights is not None:
+                all_weights.append(weights)
+        return self.norm(x), all_weights

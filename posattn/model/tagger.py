@@ -1,0 +1,84 @@
+"""The tagger: token vectors + positions -> encoder -> a linear classifier over tags.
+
+It offers `loss(batch)` and `predict(batch)`, so the training loop knows nothing about tagging.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from posattn.batching import IGNORE_INDEX, Batch
+from posattn.config import ModelConfig
+from posattn.model.embedding import TokenEmbedding
+from posattn.model.encoder import Encoder
+from posattn.model.position import sinusoidal
+from posattn.vocab import Vocabularies
+
+
+class Tagger(nn.Module):
+    def __init__(self, config: ModelConfig, num_words: int, num_chars: int, num_tags: int) -> None:
+        super().__init__()
+        self.config = config
+        self.embedding = TokenEmbedding(
+            num_words,
+            num_chars,
+            config.word_dim,
+            config.char_dim,
+            config.char_channels,
+            config.char_kernel,
+            config.d_model,
+        )
+        self.input_dropout = nn.Dropout(config.dropout)
+        self.encoder = Encoder(
+            config.d_model,
+            config.heads,
+            config.layers,
+            config.ff_dim,
+            config.dropout,
+            config.attention_dropout,
+            config.relative_distance if config.position == "relative" else None,
+        )
+        self.classifier = nn.Linear(config.d_model, num_tags)
+
+    @classmethod
+    def for_vocabularies(cls, config: ModelConfig, vocabs: Vocabularies) -> Tagger:
+        return cls(config, len(vocabs.words), len(vocabs.chars), len(vocabs.tags))
+
+    def encode(
+        self, batch: Batch, return_weights: bool = False
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        words = batch.words
+        if self.training and self.config.word_dropout > 0:
+            # Replace random words by <unk> (id 1) so its vector is trained like a rare word's.
+            drop = torch.rand(words.shape, device=words.device) < self.config.word_dropout
+            words = torch.where(drop & batch.mask, torch.ones_like(words), words)
+        x = self.embedding(words, batch.types, batch.type_chars)  # (batch, seq, d_model)
+        if self.config.position == "sinusoidal":
+            x = x + sinusoidal(x.size(1), x.size(2), x.device)
+        return self.encoder(self.input_dropout(x), batch.mask, return_weights)
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        hidden, _ = self.encode(batch)
+        return self.classifier(hidden)  # (batch, seq, tags)
+
+    def loss(self, batch: Batch, label_smoothing: float = 0.0) -> torch.Tensor:
+        logits = self(batch)
+        return F.cross_entropy(
+            logits.flatten(0, 1),
+            batch.tags.flatten(),
+            ignore_index=IGNORE_INDEX,
+            label_smoothing=label_smoothing,
+        )
+
+    @torch.no_grad()
+    def predict(self, batch: Batch) -> torch.Tensor:
+        """Tag probabilities, (batch, seq, tags)."""
+        return self(batch).softmax(dim=-1)
+
+    @torch.no_grad()
+    def attention_weights(self, batch: Batch) -> list[torch.Tensor]:
+        """One (batch, heads, seq, seq) tensor per layer."""
+        _, weights = self.encode(batch, return_weights=True)
+        return weights

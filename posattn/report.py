@@ -1,0 +1,79 @@
+"""Rich tables for the terminal: evaluation results and treebank statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from posattn.data import TreebankStats
+from posattn.evaluate import Evaluation
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def print_evaluation(
+    console: Console, result: Evaluation, source: str, confusions: int = 10
+) -> None:
+    summary = Table(title=f"Evaluation on {source}")
+    summary.add_column("")
+    summary.add_column("tokens", justify="right")
+    summary.add_column("accuracy", justify="right")
+    for label, tokens, accuracy in (
+        ("all tokens", result.tokens, result.accuracy),
+        ("unknown words (not in train)", result.oov_tokens, result.oov_accuracy),
+        ("ambiguous words (2+ tags in train)", result.ambiguous_tokens, result.ambiguous_accuracy),
+    ):
+        summary.add_row(label, f"{tokens:,}", _percent(accuracy))
+    console.print(summary)
+
+    per_tag = Table(title="Per tag (seqeval)")
+    for column in ("tag", "precision", "recall", "F1", "support"):
+        per_tag.add_column(column, justify="left" if column == "tag" else "right")
+    for tag, score in result.per_tag.items():
+        per_tag.add_row(
+            tag,
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+            str(score.support),
+        )
+    console.print(per_tag)
+
+    errors = result.tokens - round(result.accuracy * result.tokens)
+    top = Table(title=f"Most frequent errors (of {errors:,})")
+    for column in ("gold", "predicted", "count", "share of errors"):
+        top.add_column(
+            column, justify="right" if column in ("count", "share of errors") else "left"
+        )
+    for gold, predicted, count in result.confusions[:confusions]:
+        top.add_row(gold, predicted, str(count), f"{100 * count / max(1, errors):.1f}%")
+    console.print(top)
+
+
+def print_stats(console: Console, folder: Path, stats: dict[str, TreebankStats]) -> None:
+    sizes = Table(title=f"Treebank in {folder}")
+    for column in ("split", "sentences", "tokens"):
+        sizes.add_column(column, justify="left" if column == "split" else "right")
+    for split, s in stats.items():
+        sizes.add_row(split, f"{s.sentences:,}", f"{s.tokens:,}")
+    console.print(sizes)
+
+    first = stats.get("train") or next(iter(stats.values()))
+    split_name = "train" if "train" in stats else next(iter(stats))
+    tags = Table(title=f"Tags ({split_name})")
+    for column in ("tag", "tokens", "share"):
+        tags.add_column(column, justify="left" if column == "tag" else "right")
+    for tag, count in first.tag_counts.most_common():
+        tags.add_row(tag, f"{count:,}", f"{100 * count / first.tokens:.1f}%")
+    console.print(tags)
+
+    ambiguous = Table(title=f"Most ambiguous word forms ({split_name})")
+    ambiguous.add_column("form")
+    ambiguous.add_column("tags seen")
+    for form, counts in first.ambiguous:
+        ambiguous.add_row(form, " / ".join(f"{t} {n}" for t, n in counts.most_common()))
+    console.print(ambiguous)

@@ -1,0 +1,103 @@
+"""Vocabularies: words, characters and tags, built from the training split only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+PAD, UNK = "<pad>", "<unk>"
+BOW, EOW = "<w>", "</w>"
+"""Begin and end of a word, so the character encoder can tell a suffix from any substring."""
+
+
+class Vocab:
+    """A list of symbols and its inverse. Index 0 is padding; index 1 the unknown symbol."""
+
+    def __init__(self, symbols: Iterable[str], specials: tuple[str, ...] = (PAD, UNK)) -> None:
+        self.itos: list[str] = list(specials)
+        for symbol in symbols:
+            if symbol not in specials:
+                self.itos.append(symbol)
+        self.stoi = {symbol: index for index, symbol in enumerate(self.itos)}
+        if len(self.stoi) != len(self.itos):
+            raise ValueError("vocabulary symbols must be unique")
+        self.unk_index = self.stoi.get(UNK, -1)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, symbol: str) -> bool:
+        return symbol in self.stoi
+
+    def index(self, symbol: str) -> int:
+        return self.stoi.get(symbol, self.unk_index)
+
+    @classmethod
+    def from_counts(
+        cls, counts: Counter[str], min_count: int = 1, specials: tuple[str, ...] = (PAD, UNK)
+    ) -> Vocab:
+        # Most frequent first, ties alphabetically, so the same data gives the same ids.
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return cls((symbol for symbol, count in ranked if count >= min_count), specials)
+
+
+def normalize_word(form: str) -> str:
+    """The key of the word embedding: case lives in the character encoder."""
+    return form.lower()
+
+
+@dataclass
+class Vocabularies:
+    words: Vocab
+    chars: Vocab
+    tags: Vocab
+    ambiguous_words: frozenset[str]
+    """Normalised forms seen in train with two or more tags."""
+
+    @classmethod
+    def build(
+        cls, sentences: list[list[str]], tags: list[list[str]], min_word_count: int = 1
+    ) -> Vocabularies:
+        word_counts: Counter[str] = Counter()
+        char_counts: Counter[str] = Counter()
+        tag_counts: Counter[str] = Counter()
+        tags_of_word: dict[str, set[str]] = {}
+        for words, sentence_tags in zip(sentences, tags, strict=True):
+            for word, tag in zip(words, sentence_tags, strict=True):
+                key = normalize_word(word)
+                word_counts[key] += 1
+                char_counts.update(word)
+                tag_counts[tag] += 1
+                tags_of_word.setdefault(key, set()).add(tag)
+        return cls(
+            words=Vocab.from_counts(word_counts, min_word_count),
+            chars=Vocab.from_counts(char_counts, specials=(PAD, UNK, BOW, EOW)),
+            tags=Vocab(sorted(tag_counts), specials=()),
+            ambiguous_words=frozenset(w for w, seen in tags_of_word.items() if len(seen) > 1),
+        )
+
+    def is_known(self, form: str) -> bool:
+        return normalize_word(form) in self.words
+
+    def is_ambiguous(self, form: str) -> bool:
+        return normalize_word(form) in self.ambiguous_words
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "words": self.words.itos,
+            "chars": self.chars.itos,
+            "tags": self.tags.itos,
+            "ambiguous_words": sorted(self.ambiguous_words),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Vocabularies:
+        return cls(
+            # The stored lists already start with their special symbols.
+            words=Vocab(data["words"], specials=()),
+            chars=Vocab(data["chars"], specials=()),
+            tags=Vocab(data["tags"], specials=()),
+            ambiguous_words=frozenset(data["ambiguous_words"]),
+        )

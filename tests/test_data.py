@@ -1,0 +1,87 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from posattn.data import find_split_files, load_treebank, read_conllu, treebank_stats
+from posattn.errors import PosattnError
+
+from .conftest import write_treebank
+
+MULTIWORD = """# text = I can't go.
+1\tI\tI\tPRON\tPRP\t_\t3\tnsubj\t_\t_
+2-3\tcan't\t_\t_\t_\t_\t_\t_\t_\t_
+2\tca\tcan\tAUX\tMD\t_\t4\taux\t_\t_
+3\tn't\tnot\tPART\tRB\t_\t4\tadvmod\t_\t_
+3.1\tgone\tgo\tVERB\tVBN\t_\t_\t_\t_\t_
+4\tgo\tgo\tVERB\tVB\t_\t0\troot\t_\t_
+5\t.\t.\tPUNCT\t.\t_\t4\tpunct\t_\t_
+
+"""
+
+
+def test_multiword_ranges_and_empty_nodes_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "x-ud-train.conllu"
+    path.write_text(MULTIWORD + MULTIWORD.replace("I\tI", "We\twe"), encoding="utf-8")
+    rows = list(read_conllu(path))
+    assert len(rows) == 2
+    assert rows[0]["words"] == ["I", "ca", "n't", "go", "."]
+    assert rows[0]["upos"] == ["PRON", "AUX", "PART", "VERB", "PUNCT"]
+    assert rows[0]["xpos"] == ["PRP", "MD", "RB", "VB", "."]
+    assert rows[1]["words"][0] == "We"
+
+
+def test_windows_line_endings_and_bom_read_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "x-ud-train.conllu"
+    path.write_bytes(b"\xef\xbb\xbf" + MULTIWORD.replace("\n", "\r\n").encode())
+    assert next(read_conllu(path))["words"] == ["I", "ca", "n't", "go", "."]
+
+
+def test_wrong_column_count_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad-ud-train.conllu"
+    lines = MULTIWORD.splitlines()
+    lines[5] = "4\tgo\tgo\tVERB"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(
+        PosattnError, match=rf"{path}:6: expected 10 tab-separated columns, found 4"
+    ):
+        list(read_conllu(path))
+
+
+def test_non_integer_id_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad-ud-train.conllu"
+    path.write_text(MULTIWORD.replace("4\tgo\tgo", "four\tgo\tgo"))
+    with pytest.raises(PosattnError, match=str(path)):
+        list(read_conllu(path))
+
+
+def test_non_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad-ud-train.conllu"
+    path.write_bytes(MULTIWORD.encode().replace(b"go\tgo\tVERB\tVB", b"g\xff\tgo\tVERB\tVB"))
+    with pytest.raises(PosattnError, match=rf"{path}:7: not valid UTF-8"):
+        list(read_conllu(path))
+
+
+def test_split_files_found_by_ud_convention(tmp_path: Path) -> None:
+    folder = write_treebank(tmp_path / "tb", {"train": [[("a", "DET")]], "test": [[("b", "X")]]})
+    assert set(find_split_files(folder)) == {"train", "test"}
+    with pytest.raises(PosattnError, match=re.escape("no *-ud-dev.conllu file")):
+        load_treebank(folder, ("train", "dev"))
+
+
+def test_load_treebank_builds_a_cached_dataset_dict(tmp_path: Path) -> None:
+    sentences = [[("I", "PRON"), ("saw", "VERB")], [("a", "DET"), ("saw", "NOUN")]]
+    folder = write_treebank(tmp_path / "tb", {"train": sentences, "dev": sentences[:1]})
+    first = load_treebank(folder, ("train", "dev"))
+    again = load_treebank(folder, ("train", "dev"))  # from the cache
+    assert first["train"]["words"] == again["train"]["words"] == [["I", "saw"], ["a", "saw"]]
+    assert again["dev"]["upos"] == [["PRON", "VERB"]]
+
+
+def test_stats_rank_ambiguous_forms() -> None:
+    words = [["I", "saw", "a", "saw"], ["Saw", "it"]]
+    tags = [["PRON", "VERB", "DET", "NOUN"], ["VERB", "PRON"]]
+    stats = treebank_stats(words, tags)
+    assert (stats.sentences, stats.tokens) == (2, 6)
+    assert stats.ambiguous[0][0] == "saw"
+    assert stats.ambiguous[0][1] == {"VERB": 2, "NOUN": 1}

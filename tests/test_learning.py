@@ -1,0 +1,46 @@
+"""Training learns what only context can tell: generated sentences where the same word is a VERB
+after a pronoun and a NOUN after a determiner, as in "I saw a saw"."""
+
+import random
+from pathlib import Path
+
+from posattn.checkpoint import load_model
+from posattn.config import load_config
+from posattn.inference import predict
+from posattn.train import TreebankSplits, train
+
+PRONOUNS = ["I", "we", "they", "you"]
+DETERMINERS = ["a", "the", "this", "my"]
+AMBIGUOUS = ["saw", "file", "plant", "watch", "fly"]  # both verbs and nouns
+NOUNS = ["dog", "tree", "car", "book"]
+VERBS = ["took", "sold", "liked", "found"]
+
+
+def generate(count: int, seed: int) -> tuple[list[list[str]], list[list[str]]]:
+    rng = random.Random(seed)
+    words, tags = [], []
+    for _ in range(count):
+        verb = rng.choice(AMBIGUOUS + VERBS)
+        noun = rng.choice(AMBIGUOUS + NOUNS)
+        words.append([rng.choice(PRONOUNS), verb, rng.choice(DETERMINERS), noun, "."])
+        tags.append(["PRON", "VERB", "DET", "NOUN", "PUNCT"])
+    return words, tags
+
+
+def test_training_learns_to_tag_ambiguous_words_by_context(tmp_path: Path) -> None:
+    train_words, train_tags = generate(400, seed=1)
+    dev_words, dev_tags = generate(50, seed=2)
+    config = load_config(
+        Path(__file__).resolve().parents[1] / "configs" / "quick.yaml",
+        ["train.epochs=6", "train.batch_tokens=200", "train.warmup_steps=10", "train.lr=0.005"],
+    )
+    result = train(
+        config, tmp_path, data=TreebankSplits(train_words, train_tags, dev_words, dev_tags)
+    )
+    assert result.best_dev_accuracy > 0.98
+
+    loaded = load_model(tmp_path)
+    sentences = [["I", "saw", "a", "saw", "."], ["we", "plant", "the", "plant", "."]]
+    predictions = predict(loaded.tagger, loaded.vocabs, sentences)
+    assert predictions[0].tags[1] == "VERB" and predictions[0].tags[3] == "NOUN"
+    assert predictions[1].tags[1] == "VERB" and predictions[1].tags[3] == "NOUN"

@@ -1,0 +1,98 @@
+"""The model by construction: shapes, masking, the fused and explicit attention paths agree."""
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from posattn.batching import make_batch
+from posattn.config import ModelConfig
+from posattn.model import Tagger
+from posattn.model.attention import MultiHeadSelfAttention
+from posattn.model.position import RelativePositionBias
+from posattn.vocab import Vocabularies
+
+WORDS = ["I", "saw", "a", "the", "man", "with", "time", "flies", "like", "an", "arrow", "."]
+VOCABS = Vocabularies.build([WORDS], [["X"] * 6 + ["NOUN"] * 6])
+
+
+def tiny_tagger(**changes: object) -> Tagger:
+    config = ModelConfig(
+        word_dim=16,
+        char_dim=8,
+        char_channels=16,
+        d_model=16,
+        heads=2,
+        layers=2,
+        ff_dim=32,
+        **changes,  # type: ignore[arg-type]
+    )
+    torch.manual_seed(0)
+    return Tagger.for_vocabularies(config, VOCABS).eval()
+
+
+sentences = st.lists(st.sampled_from([*WORDS, "unseen", "Zebra"]), min_size=1, max_size=12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    sentence=sentences,
+    others=st.lists(sentences, min_size=1, max_size=4),
+    position=st.sampled_from(["none", "sinusoidal", "relative"]),
+)
+def test_padding_never_changes_real_tokens(
+    sentence: list[str], others: list[list[str]], position: str
+) -> None:
+    tagger = tiny_tagger(position=position)
+    alone = tagger(make_batch([sentence], VOCABS))[0]  # (seq, tags)
+    padded = tagger(make_batch([sentence, *others], VOCABS))[0, : len(sentence)]
+    torch.testing.assert_close(alone, padded, atol=1e-5, rtol=1e-4)
+
+
+def test_output_has_one_distribution_per_token() -> None:
+    batch = make_batch([["I", "saw", "a", "saw"], ["time", "flies"]], VOCABS)
+    probabilities = tiny_tagger().predict(batch)
+    assert probabilities.shape == (2, 4, len(VOCABS.tags))
+    torch.testing.assert_close(probabilities.sum(-1), torch.ones(2, 4))
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_fused_kernel_matches_the_explicit_math(relative: bool) -> None:
+    torch.manual_seed(0)
+    attention = MultiHeadSelfAttention(d_model=16, heads=4).eval()
+    x = torch.randn(3, 7, 16)
+    mask = torch.tensor([[True] * 7, [True] * 4 + [False] * 3, [True] + [False] * 6])
+    bias = None
+    if relative:
+        relative_bias = RelativePositionBias(heads=4, max_distance=3)
+        torch.nn.init.normal_(relative_bias.bias.weight)
+        bias = relative_bias(7)
+        assert bias.shape == (4, 7, 7)
+        assert torch.equal(bias[:, 0, 1], bias[:, 5, 6])  # the same offset, the same bias
+    fused, no_weights = attention(x, mask, bias=bias)
+    explicit, weights = attention(x, mask, return_weights=True, bias=bias)
+    assert no_weights is None and weights is not None
+    torch.testing.assert_close(fused, explicit, atol=1e-5, rtol=1e-4)
+    assert weights.shape == (3, 4, 7, 7)  # (batch, heads, queries, keys)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(3, 4, 7))
+    assert (weights[1, :, :, 4:] == 0).all()  # nobody attends to padding
+
+
+def test_attention_weights_per_layer() -> None:
+    batch = make_batch([["I", "saw", "a", "saw"]], VOCABS)
+    weights = tiny_tagger().attention_weights(batch)
+    assert [w.shape for w in weights] == [(1, 2, 4, 4)] * 2
+
+
+def test_without_positions_the_two_saws_are_indistinguishable() -> None:
+    """No positional encoding: attention sees a bag of words, so equal words get equal outputs."""
+    batch = make_batch([["I", "saw", "a", "saw"]], VOCABS)
+    bag = tiny_tagger(position="none")(batch)[0]
+    torch.testing.assert_close(bag[1], bag[3])
+    for position in ("sinusoidal", "relative"):
+        tagger = tiny_tagger(position=position)
+        if position == "relative":  # its bias starts at zero: give it something to say
+            for block in tagger.encoder.blocks:
+                torch.nn.init.normal_(block.relative.bias.weight)
+        ordered = tagger(batch)[0]
+        assert not torch.allclose(ordered[1], ordered[3], atol=1e-4), position
