@@ -67,6 +67,8 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup_steps: int = 200
     clip_norm: float = 1.0
+    ema_decay: float | None = None
+    """Evaluate and save an exponential moving average of the weights (e.g. 0.999), or not."""
     label_smoothing: float = 0.0
     patience: int = 6
     """Stop after this many epochs without a better dev accuracy."""
@@ -111,6 +113,7 @@ def validate(config: Config) -> None:
         (t.weight_decay >= 0, "train.weight_decay", "must be 0 or more"),
         (t.warmup_steps >= 0, "train.warmup_steps", "must be 0 or more"),
         (t.clip_norm > 0, "train.clip_norm", "must be positive"),
+        (t.ema_decay is None or 0 < t.ema_decay < 1, "train.ema_decay", "must be in (0, 1)"),
         (0 <= t.label_smoothing < 1, "train.label_smoothing", "must be in [0, 1)"),
         (t.patience > 0, "train.patience", "must be positive"),
         (t.max_minutes is None or t.max_minutes > 0, "train.max_minutes", "must be positive"),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from posattn.batching import Batch, bucket_batches, make_batch
 from posattn.checkpoint import atomic_write_json, save_model
@@ -153,6 +154,13 @@ def train(
     seed_everything(config.train.seed)
     model = Tagger.for_vocabularies(config.model, vocabs).to(device)
     optimizer = make_optimizer(model, config)
+    # An average of recent weights generalises better than the last noisy step's weights.
+    averaged = (
+        AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.train.ema_decay))
+        if config.train.ema_decay
+        else None
+    )
+    evaluated: Tagger = averaged.module if averaged is not None else model  # type: ignore[assignment]
 
     output_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(output_dir / "config.json", config_to_dict(config))
@@ -200,6 +208,8 @@ def train(
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.train.clip_norm)
                 optimizer.step()
                 scheduler.step()
+                if averaged is not None:
+                    averaged.update_parameters(model)
                 step += 1
                 tokens = batch.num_tokens
                 epoch_loss += loss.item() * tokens
@@ -209,7 +219,7 @@ def train(
                 if time.monotonic() > deadline:
                     out_of_time = True
                     break
-            accuracy = dev_accuracy(model, vocabs, data, config, device)
+            accuracy = dev_accuracy(evaluated, vocabs, data, config, device)
             metrics = EpochMetrics(
                 epoch=epoch,
                 step=step,
@@ -225,7 +235,7 @@ def train(
             if improved:
                 best_accuracy, best_epoch, epochs_without_gain = accuracy, epoch, 0
                 summary = {**asdict(metrics), "parameters": count_parameters(model)}
-                save_model(output_dir, model, vocabs, config, summary)
+                save_model(output_dir, evaluated, vocabs, config, summary)
             else:
                 epochs_without_gain += 1
             reporter.epoch_end(metrics, improved)

@@ -1,8 +1,11 @@
 """Training learns what only context can tell: generated sentences where the same word is a VERB
 after a pronoun and a NOUN after a determiner, as in "I saw a saw"."""
 
+import json
 import random
 from pathlib import Path
+
+import pytest
 
 from posattn.checkpoint import load_model
 from posattn.config import load_config
@@ -27,20 +30,41 @@ def generate(count: int, seed: int) -> tuple[list[list[str]], list[list[str]]]:
     return words, tags
 
 
-def test_training_learns_to_tag_ambiguous_words_by_context(tmp_path: Path) -> None:
+def train_toy(output: Path, *overrides: str) -> float:
     train_words, train_tags = generate(400, seed=1)
     dev_words, dev_tags = generate(50, seed=2)
     config = load_config(
         Path(__file__).resolve().parents[1] / "configs" / "quick.yaml",
-        ["train.epochs=6", "train.batch_tokens=200", "train.warmup_steps=10", "train.lr=0.005"],
+        [
+            "train.epochs=6",
+            "train.batch_tokens=200",
+            "train.warmup_steps=10",
+            "train.lr=0.005",
+            *overrides,
+        ],
     )
-    result = train(
-        config, tmp_path, data=TreebankSplits(train_words, train_tags, dev_words, dev_tags)
-    )
-    assert result.best_dev_accuracy > 0.98
+    data = TreebankSplits(train_words, train_tags, dev_words, dev_tags)
+    return train(config, output, data=data).best_dev_accuracy
 
+
+@pytest.mark.parametrize("ema", ["null", "0.9"])
+def test_training_learns_to_tag_ambiguous_words_by_context(tmp_path: Path, ema: str) -> None:
+    assert train_toy(tmp_path, f"train.ema_decay={ema}") > 0.98
     loaded = load_model(tmp_path)
     sentences = [["I", "saw", "a", "saw", "."], ["we", "plant", "the", "plant", "."]]
     predictions = predict(loaded.tagger, loaded.vocabs, sentences)
     assert predictions[0].tags[1] == "VERB" and predictions[0].tags[3] == "NOUN"
     assert predictions[1].tags[1] == "VERB" and predictions[1].tags[3] == "NOUN"
+
+
+def test_same_seed_same_metrics(tmp_path: Path) -> None:
+    def epochs(run: Path) -> list[dict[str, float]]:
+        lines = (run / "metrics.jsonl").read_text().splitlines()
+        timeless = ("seconds", "tokens_per_second")
+        return [{k: v for k, v in json.loads(line).items() if k not in timeless} for line in lines]
+
+    train_toy(tmp_path / "a", "train.epochs=2")
+    train_toy(tmp_path / "b", "train.epochs=2")
+    train_toy(tmp_path / "c", "train.epochs=2", "train.seed=2")
+    assert epochs(tmp_path / "a") == epochs(tmp_path / "b")
+    assert epochs(tmp_path / "a") != epochs(tmp_path / "c")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from posattn.config import ModelConfig
 from posattn.model.attention import MultiHeadSelfAttention
 from posattn.model.position import RelativePositionBias
 
@@ -58,22 +59,21 @@ class EncoderBlock(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(
-        self,
-        d_model: int,
-        heads: int,
-        layers: int,
-        ff_dim: int,
-        dropout: float,
-        attention_dropout: float,
-        relative_distance: int | None = None,
-    ) -> None:
+    def __init__(self, config: ModelConfig) -> None:
         super().__init__()
+        relative_distance = config.relative_distance if config.position == "relative" else None
         self.blocks = nn.ModuleList(
-            EncoderBlock(d_model, heads, ff_dim, dropout, attention_dropout, relative_distance)
-            for _ in range(layers)
+            EncoderBlock(
+                config.d_model,
+                config.heads,
+                config.ff_dim,
+                config.dropout,
+                config.attention_dropout,
+                relative_distance,
+            )
+            for _ in range(config.layers)
         )
-        self.norm = nn.LayerNorm(d_model)
+        self.norm = nn.LayerNorm(config.d_model)
 
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor, return_weights: bool = False

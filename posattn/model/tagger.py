@@ -31,15 +31,7 @@ class Tagger(nn.Module):
             config.d_model,
         )
         self.input_dropout = nn.Dropout(config.dropout)
-        self.encoder = Encoder(
-            config.d_model,
-            config.heads,
-            config.layers,
-            config.ff_dim,
-            config.dropout,
-            config.attention_dropout,
-            config.relative_distance if config.position == "relative" else None,
-        )
+        self.encoder = Encoder(config)
         self.classifier = nn.Linear(config.d_model, num_tags)
 
     @classmethod
