@@ -138,6 +138,92 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+@dataclass
+class Run:
+    """What one training run holds besides the data: built once, then stepped through."""
+
+    model: Tagger
+    evaluated: Tagger
+    """The model scored on dev and saved: the weight average if there is one, else `model`."""
+    averaged: AveragedModel | None
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    epoch_batches: list[list[list[int]]]
+    deadline: float
+
+
+def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run:
+    device = select_device(config.train.device)
+    seed_everything(config.train.seed)
+    model = Tagger.for_vocabularies(config.model, vocabs).to(device)
+    optimizer = make_optimizer(model, config)
+    # An average of recent weights generalises better than the last noisy step's weights.
+    averaged = (
+        AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.train.ema_decay))
+        if config.train.ema_decay
+        else None
+    )
+    lengths = [len(sentence) for sentence in data.train_words]
+    # Every epoch's batches are fixed up front by the seed: the schedule knows the exact number
+    # of steps, and a run is reproducible from (seed, data) alone.
+    first_seed = config.train.seed * 1000 + 1
+    epoch_batches = [
+        bucket_batches(lengths, config.train.batch_tokens, shuffle=True, seed=seed)
+        for seed in range(first_seed, first_seed + config.train.epochs)
+    ]
+    total_steps = sum(map(len, epoch_batches))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(step, config.train.warmup_steps, total_steps)
+    )
+    minutes = config.train.max_minutes
+    return Run(
+        model=model,
+        evaluated=averaged.module if averaged is not None else model,  # type: ignore[arg-type]
+        averaged=averaged,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        epoch_batches=epoch_batches,
+        deadline=time.monotonic() + 60 * minutes if minutes else math.inf,
+    )
+
+
+def train_epoch(
+    run: Run,
+    epoch: int,
+    data: TreebankSplits,
+    vocabs: Vocabularies,
+    config: Config,
+    reporter: Reporter,
+) -> tuple[float, int, bool]:
+    """One pass over the epoch's batches: (mean loss per token, tokens seen, out of time)."""
+    run.model.train()
+    device = next(run.model.parameters()).device
+    total_loss, total_tokens = 0.0, 0
+    started = time.monotonic()
+    for indices in run.epoch_batches[epoch - 1]:
+        batch = _training_batch(data, vocabs, indices, config).to(device)
+        loss = run.model.loss(batch, config.train.label_smoothing)
+        loss_value = loss.item()
+        if not math.isfinite(loss_value):
+            raise PosattnError(
+                f"training diverged at epoch {epoch} (loss {loss_value}); "
+                "the best model so far is kept; try a lower train.lr"
+            )
+        run.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), config.train.clip_norm)
+        run.optimizer.step()
+        run.scheduler.step()
+        if run.averaged is not None:
+            run.averaged.update_parameters(run.model)
+        total_loss += loss_value * batch.num_tokens
+        total_tokens += batch.num_tokens
+        reporter.step(epoch, loss_value, total_tokens / max(1e-9, time.monotonic() - started))
+        if time.monotonic() > run.deadline:
+            return total_loss / max(1, total_tokens), total_tokens, True
+    return total_loss / max(1, total_tokens), total_tokens, False
+
+
 def train(
     config: Config,
     output_dir: Path,
@@ -148,94 +234,41 @@ def train(
     reporter = reporter or SilentReporter()
     if config.train.threads:
         torch.set_num_threads(config.train.threads)
-    device = select_device(config.train.device)
     data = data or load_splits(config)
     vocabs = Vocabularies.build(data.train_words, data.train_tags, config.data.min_word_count)
-    seed_everything(config.train.seed)
-    model = Tagger.for_vocabularies(config.model, vocabs).to(device)
-    optimizer = make_optimizer(model, config)
-    # An average of recent weights generalises better than the last noisy step's weights.
-    averaged = (
-        AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.train.ema_decay))
-        if config.train.ema_decay
-        else None
-    )
-    evaluated: Tagger = averaged.module if averaged is not None else model  # type: ignore[assignment]
+    run = start_run(config, vocabs, data)
+    device = next(run.model.parameters()).device
 
     output_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(output_dir / "config.json", config_to_dict(config))
     metrics_path = output_dir / "metrics.jsonl"
     metrics_path.unlink(missing_ok=True)
 
-    lengths = [len(sentence) for sentence in data.train_words]
-    # Every epoch's batches are fixed up front by the seed: the schedule knows the exact number
-    # of steps, and a run is reproducible from (seed, data) alone.
-    epoch_batches = [
-        bucket_batches(lengths, config.train.batch_tokens, shuffle=True, seed=seed)
-        for seed in range(
-            config.train.seed * 1000 + 1, config.train.seed * 1000 + 1 + config.train.epochs
-        )
-    ]
-    total_steps = sum(map(len, epoch_batches))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(step, config.train.warmup_steps, total_steps)
-    )
-    deadline = (
-        time.monotonic() + 60 * config.train.max_minutes if config.train.max_minutes else math.inf
-    )
     started = time.monotonic()
     best_accuracy, best_epoch, epochs_without_gain = -1.0, 0, 0
     stopped_because = "all epochs done"
-    step = 0
     epoch = 0
-    reporter.start(total_steps)
+    reporter.start(sum(map(len, run.epoch_batches)))
     try:
         for epoch in range(1, config.train.epochs + 1):
-            model.train()
-            epoch_loss = epoch_tokens = 0.0
             epoch_started = time.monotonic()
-            out_of_time = False
-            for indices in epoch_batches[epoch - 1]:
-                batch = _training_batch(data, vocabs, indices, config).to(device)
-                loss = model.loss(batch, config.train.label_smoothing)
-                if not torch.isfinite(loss):
-                    raise PosattnError(
-                        f"training diverged at epoch {epoch}, step {step} (loss {loss.item()}); "
-                        "the best model so far is kept; try a lower train.lr"
-                    )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.train.clip_norm)
-                optimizer.step()
-                scheduler.step()
-                if averaged is not None:
-                    averaged.update_parameters(model)
-                step += 1
-                tokens = batch.num_tokens
-                epoch_loss += loss.item() * tokens
-                epoch_tokens += tokens
-                speed = epoch_tokens / max(1e-9, time.monotonic() - epoch_started)
-                reporter.step(epoch, loss.item(), speed)
-                if time.monotonic() > deadline:
-                    out_of_time = True
-                    break
-            accuracy = dev_accuracy(evaluated, vocabs, data, config, device)
+            loss, tokens, out_of_time = train_epoch(run, epoch, data, vocabs, config, reporter)
             metrics = EpochMetrics(
                 epoch=epoch,
-                step=step,
-                train_loss=epoch_loss / max(1.0, epoch_tokens),
-                dev_accuracy=accuracy,
-                lr=float(scheduler.get_last_lr()[0]),
+                step=run.scheduler.last_epoch,
+                train_loss=loss,
+                dev_accuracy=dev_accuracy(run.evaluated, vocabs, data, config, device),
+                lr=float(run.scheduler.get_last_lr()[0]),
                 seconds=time.monotonic() - started,
-                tokens_per_second=epoch_tokens / max(1e-9, time.monotonic() - epoch_started),
+                tokens_per_second=tokens / max(1e-9, time.monotonic() - epoch_started),
             )
             with metrics_path.open("a", encoding="utf-8") as log:
                 log.write(json.dumps(asdict(metrics)) + "\n")
-            improved = accuracy > best_accuracy
+            improved = metrics.dev_accuracy > best_accuracy
             if improved:
-                best_accuracy, best_epoch, epochs_without_gain = accuracy, epoch, 0
-                summary = {**asdict(metrics), "parameters": count_parameters(model)}
-                save_model(output_dir, evaluated, vocabs, config, summary)
+                best_accuracy, best_epoch, epochs_without_gain = metrics.dev_accuracy, epoch, 0
+                summary = {**asdict(metrics), "parameters": count_parameters(run.model)}
+                save_model(output_dir, run.evaluated, vocabs, config, summary)
             else:
                 epochs_without_gain += 1
             reporter.epoch_end(metrics, improved)
@@ -253,7 +286,7 @@ def train(
         epochs_run=epoch,
         seconds=time.monotonic() - started,
         stopped_because=stopped_because,
-        parameters=count_parameters(model),
+        parameters=count_parameters(run.model),
     )
     atomic_write_json(output_dir / "train_result.json", asdict(result))
     return result
