@@ -65,7 +65,6 @@ def main() -> None:
     report: dict[str, Any] = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
     }
     if args.model:
         run_dir = args.model
@@ -83,6 +82,7 @@ def main() -> None:
             stopped_because=result.stopped_because,
         )
     report.update(measure(run_dir, args.data_dir))
+    report["threads"] = torch.get_num_threads()  # after training, which may have set it
     report["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     atomic_write_json(run_dir / "benchmark.json", report)
     print(json.dumps(report, indent=1))
