@@ -68,3 +68,10 @@ def test_same_seed_same_metrics(tmp_path: Path) -> None:
     train_toy(tmp_path / "c", "train.epochs=2", "train.seed=2")
     assert epochs(tmp_path / "a") == epochs(tmp_path / "b")
     assert epochs(tmp_path / "a") != epochs(tmp_path / "c")
+
+
+def test_time_budget_stops_early_and_keeps_a_model(tmp_path: Path) -> None:
+    train_toy(tmp_path, "train.max_minutes=0.0001")
+    result = json.loads((tmp_path / "train_result.json").read_text())
+    assert result["epochs_run"] == 1 and result["stopped_because"].startswith("time budget")
+    assert load_model(tmp_path).meta["metrics"]["step"] == 1  # stopped after the first step
