@@ -55,6 +55,9 @@ class Vocabularies:
     tags: Vocab
     ambiguous_words: frozenset[str]
     """Normalised forms seen in train with two or more tags."""
+    rare_words: frozenset[str]
+    """Forms seen in train fewer than min_word_count times: they share the <unk> embedding, yet
+    for evaluation they are not unknown words."""
 
     @classmethod
     def build(
@@ -71,15 +74,19 @@ class Vocabularies:
                 char_counts.update(word)
                 tag_counts[tag] += 1
                 tags_of_word.setdefault(key, set()).add(tag)
+        words = Vocab.from_counts(word_counts, min_word_count)
         return cls(
-            words=Vocab.from_counts(word_counts, min_word_count),
+            words=words,
             chars=Vocab.from_counts(char_counts, specials=(PAD, UNK, BOW, EOW)),
             tags=Vocab(sorted(tag_counts), specials=()),
             ambiguous_words=frozenset(w for w, seen in tags_of_word.items() if len(seen) > 1),
+            rare_words=frozenset(w for w in word_counts if w not in words),
         )
 
     def is_known(self, form: str) -> bool:
-        return normalize_word(form) in self.words
+        """Seen in train (whether or not it has an embedding of its own)."""
+        key = normalize_word(form)
+        return key in self.words or key in self.rare_words
 
     def is_ambiguous(self, form: str) -> bool:
         return normalize_word(form) in self.ambiguous_words
@@ -90,6 +97,7 @@ class Vocabularies:
             "chars": self.chars.itos,
             "tags": self.tags.itos,
             "ambiguous_words": sorted(self.ambiguous_words),
+            "rare_words": sorted(self.rare_words),
         }
 
     @classmethod
@@ -100,4 +108,5 @@ class Vocabularies:
             chars=Vocab(data["chars"], specials=()),
             tags=Vocab(data["tags"], specials=()),
             ambiguous_words=frozenset(data["ambiguous_words"]),
+            rare_words=frozenset(data["rare_words"]),
         )

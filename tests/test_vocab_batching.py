@@ -18,6 +18,13 @@ def test_vocabularies_come_from_train_and_know_ambiguity() -> None:
     assert Vocabularies.from_json(vocabs.to_json()).to_json() == vocabs.to_json()
 
 
+def test_rare_words_share_unk_but_are_not_unknown() -> None:
+    vocabs = Vocabularies.build(SENTENCES, TAGS, min_word_count=2)
+    assert vocabs.words.index("time") == vocabs.words.unk_index  # seen once: no embedding
+    assert vocabs.words.index("saw") != vocabs.words.unk_index  # seen twice
+    assert vocabs.is_known("time") and not vocabs.is_known("zebra")
+
+
 def test_batch_shapes_padding_and_shared_forms() -> None:
     vocabs = Vocabularies.build(SENTENCES, TAGS)
     batch = make_batch(SENTENCES, vocabs, TAGS)
