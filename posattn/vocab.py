@@ -74,13 +74,13 @@ class Vocabularies:
                 char_counts.update(word)
                 tag_counts[tag] += 1
                 tags_of_word.setdefault(key, set()).add(tag)
-        words = Vocab.from_counts(word_counts, min_word_count)
+        word_vocab = Vocab.from_counts(word_counts, min_word_count)
         return cls(
-            words=words,
+            words=word_vocab,
             chars=Vocab.from_counts(char_counts, specials=(PAD, UNK, BOW, EOW)),
             tags=Vocab(sorted(tag_counts), specials=()),
             ambiguous_words=frozenset(w for w, seen in tags_of_word.items() if len(seen) > 1),
-            rare_words=frozenset(w for w in word_counts if w not in words),
+            rare_words=frozenset(w for w in word_counts if w not in word_vocab),
         )
 
     def is_known(self, form: str) -> bool:
