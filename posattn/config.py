@@ -19,6 +19,7 @@ import yaml
 from posattn.errors import PosattnError
 
 Position = Literal["none", "sinusoidal", "relative"]
+EncoderKind = Literal["attention", "fc", "window", "cnn", "bilstm"]
 Device = Literal["auto", "cpu", "cuda"]
 
 
@@ -38,6 +39,13 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
+    encoder: EncoderKind = "attention"
+    """attention: stacked self-attention; fc: each token alone; window: an MLP over +-window
+    tokens; cnn: stacked convolutions of width 2*window+1; bilstm: a bidirectional LSTM."""
+    window: int = 2
+    """The +-k of the window and cnn encoders."""
+    attention_window: int | None = None
+    """Truncate attention to keys at most this many positions away (None: the whole sentence)."""
     word_dim: int = 128
     char_dim: int = 32
     char_channels: int = 128
@@ -104,6 +112,23 @@ def validate(config: Config) -> None:
         (m.char_kernel > 0 and m.char_kernel % 2 == 1, "model.char_kernel", "must be odd"),
         (m.ff_dim > 0, "model.ff_dim", "must be positive"),
         (m.relative_distance > 0, "model.relative_distance", "must be positive"),
+        (m.window > 0, "model.window", "must be positive"),
+        (
+            m.attention_window is None or m.attention_window >= 0,
+            "model.attention_window",
+            "must be 0 or more",
+        ),
+        (
+            m.encoder == "attention" or m.position == "none",
+            "model.position",
+            f"must be none for encoder {m.encoder} (positions are for the attention encoder)",
+        ),
+        (
+            m.encoder == "attention" or m.attention_window is None,
+            "model.attention_window",
+            "applies to the attention encoder only",
+        ),
+        (m.encoder != "bilstm" or m.d_model % 2 == 0, "model.d_model", "must be even for bilstm"),
         (0 <= m.dropout < 1, "model.dropout", "must be in [0, 1)"),
         (0 <= m.attention_dropout < 1, "model.attention_dropout", "must be in [0, 1)"),
         (0 <= m.word_dropout < 1, "model.word_dropout", "must be in [0, 1)"),

@@ -38,6 +38,7 @@ def test_flag_values_win_over_set() -> None:
         ("model.heads=3", "model.heads must divide model.d_model"),
         ("model.dropout=-0.1", "model.dropout must be in [0, 1)"),
         ("layers=4", "expected section.key=value"),
+        ("model.encoder=bilstm", "model.position must be none for encoder bilstm"),
     ],
 )
 def test_bad_overrides_name_the_key(override: str, message: str) -> None:

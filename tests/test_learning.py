@@ -75,3 +75,13 @@ def test_time_budget_stops_early_and_keeps_a_model(tmp_path: Path) -> None:
     result = json.loads((tmp_path / "train_result.json").read_text())
     assert result["epochs_run"] == 1 and result["stopped_because"].startswith("time budget")
     assert load_model(tmp_path).meta["metrics"]["step"] == 1  # stopped after the first step
+
+
+@pytest.mark.parametrize("encoder", ["window", "cnn", "bilstm"])
+def test_context_encoders_learn_what_context_tells(tmp_path: Path, encoder: str) -> None:
+    assert train_toy(tmp_path, f"model.encoder={encoder}", "model.position=none") > 0.98
+
+
+def test_per_token_encoder_cannot_tell_the_two_saws_apart(tmp_path: Path) -> None:
+    # Half the verbs and nouns are ambiguous words: without context, about half of those are wrong.
+    assert train_toy(tmp_path, "model.encoder=fc", "model.position=none") < 0.95

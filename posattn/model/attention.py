@@ -24,7 +24,8 @@ def scaled_dot_product(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The explicit computation, for when the attention weights are wanted.
 
-    queries, keys, values: (batch, heads, seq, d_head); keep: (batch, 1, 1, seq), True = attend;
+    queries, keys, values: (batch, heads, seq, d_head); keep: (batch, 1, 1 or seq, seq), True =
+    attend;
     bias: (heads, seq, seq) added to the scores (relative positions), or None.
     Returns the weighted sum (batch, heads, seq, d_head) and the weights (batch, heads, seq, seq).
     """
@@ -36,13 +37,31 @@ def scaled_dot_product(
     return F.dropout(weights, dropout) @ values, weights
 
 
+def allowed_keys(mask: torch.Tensor, window: int | None = None) -> torch.Tensor:
+    """Which keys each query may attend to: (batch, 1, 1, seq) for all real tokens, or with a
+    window w, (batch, 1, seq, seq) for the real tokens at most w positions away (a banded mask:
+    truncated attention is just another mask)."""
+    keep = mask[:, None, None, :]  # (batch, 1, 1, seq)
+    if window is None:
+        return keep
+    position = torch.arange(mask.size(1), device=mask.device)
+    band = (position[None, :] - position[:, None]).abs() <= window  # (seq, seq)
+    # A padding query may find no real key in its band; letting it see itself keeps its softmax
+    # finite (an all-masked row is NaN, and NaN times a zero weight would reach real tokens).
+    itself = torch.eye(mask.size(1), dtype=torch.bool, device=mask.device)
+    return (keep & band) | itself  # (batch, 1, seq, seq)
+
+
 class MultiHeadSelfAttention(nn.Module):
-    def __init__(self, d_model: int, heads: int, dropout: float = 0.0) -> None:
+    def __init__(
+        self, d_model: int, heads: int, dropout: float = 0.0, window: int | None = None
+    ) -> None:
         super().__init__()
         if d_model % heads:
             raise ValueError(f"heads ({heads}) must divide d_model ({d_model})")
         self.heads = heads
         self.dropout = dropout
+        self.window = window
         self.qkv = nn.Linear(d_model, 3 * d_model)  # queries, keys and values in one matmul
         self.output = nn.Linear(d_model, d_model)
 
@@ -61,7 +80,7 @@ class MultiHeadSelfAttention(nn.Module):
         # x: (batch, seq, d_model); mask: (batch, seq), True at real tokens;
         # bias: (heads, seq, seq) added to the scores, or None
         queries, keys, values = (self.split_heads(t) for t in self.qkv(x).chunk(3, dim=-1))
-        keep = mask[:, None, None, :]  # (batch, 1, 1, seq): every query may look at every real key
+        keep = allowed_keys(mask, self.window)  # (batch, 1, 1 or seq, seq)
         dropout = self.dropout if self.training else 0.0
         weights = None
         if return_weights:

@@ -37,13 +37,14 @@ class EncoderBlock(nn.Module):
         dropout: float,
         attention_dropout: float,
         relative_distance: int | None = None,
+        attention_window: int | None = None,
     ) -> None:
         super().__init__()
         self.relative = (
             RelativePositionBias(heads, relative_distance) if relative_distance else None
         )
         self.norm1 = nn.LayerNorm(d_model)
-        self.attention = MultiHeadSelfAttention(d_model, heads, attention_dropout)
+        self.attention = MultiHeadSelfAttention(d_model, heads, attention_dropout, attention_window)
         self.norm2 = nn.LayerNorm(d_model)
         self.feed_forward = FeedForward(d_model, ff_dim, dropout)
         self.dropout = nn.Dropout(dropout)
@@ -70,6 +71,7 @@ class Encoder(nn.Module):
                 config.dropout,
                 config.attention_dropout,
                 relative_distance,
+                config.attention_window,
             )
             for _ in range(config.layers)
         )

@@ -11,10 +11,24 @@ from torch import nn
 
 from posattn.batching import IGNORE_INDEX, Batch
 from posattn.config import ModelConfig
+from posattn.model.baselines import BiLSTMEncoder, ConvEncoder, PerTokenEncoder, WindowEncoder
 from posattn.model.embedding import TokenEmbedding
 from posattn.model.encoder import Encoder
 from posattn.model.position import sinusoidal
 from posattn.vocab import Vocabularies
+
+
+def build_encoder(config: ModelConfig) -> nn.Module:
+    d, layers, dropout = config.d_model, config.layers, config.dropout
+    if config.encoder == "fc":
+        return PerTokenEncoder(d, layers, config.ff_dim, dropout)
+    if config.encoder == "window":
+        return WindowEncoder(d, layers, config.ff_dim, dropout, config.window)
+    if config.encoder == "cnn":
+        return ConvEncoder(d, layers, dropout, config.window)
+    if config.encoder == "bilstm":
+        return BiLSTMEncoder(d, layers, dropout)
+    return Encoder(config)
 
 
 class Tagger(nn.Module):
@@ -31,7 +45,7 @@ class Tagger(nn.Module):
             config.d_model,
         )
         self.input_dropout = nn.Dropout(config.dropout)
-        self.encoder = Encoder(config)
+        self.encoder = build_encoder(config)
         self.classifier = nn.Linear(config.d_model, num_tags)
 
     @classmethod

@@ -1,0 +1,133 @@
+"""What each encoder can see, checked by construction (random weights, no training): change one
+token and look which outputs move."""
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from posattn.batching import make_batch
+from posattn.config import ModelConfig
+from posattn.model import Tagger
+from posattn.vocab import Vocabularies
+
+WORDS = [
+    "I",
+    "saw",
+    "a",
+    "the",
+    "man",
+    "with",
+    "time",
+    "flies",
+    "like",
+    "an",
+    "arrow",
+    "old",
+    "boat",
+    ".",
+]
+VOCABS = Vocabularies.build([WORDS], [["X"] * len(WORDS)])
+SENTENCE = ["the", "old", "man", "saw", "a", "man", "with", "the", "saw", "."]
+
+
+def tagger(encoder: str, position: str = "none", **changes: object) -> Tagger:
+    sizes: dict[str, object] = {
+        "word_dim": 16,
+        "char_dim": 8,
+        "char_channels": 16,
+        "d_model": 16,
+        "heads": 2,
+        "layers": 2,
+        "ff_dim": 32,
+    }
+    config = ModelConfig(encoder=encoder, position=position, **{**sizes, **changes})  # type: ignore[arg-type]
+    torch.manual_seed(0)
+    model = Tagger.for_vocabularies(config, VOCABS).eval()
+    for block in getattr(model.encoder, "blocks", []):
+        if block.relative is not None:  # zero-initialised: give it something to say
+            torch.nn.init.normal_(block.relative.bias.weight)
+    return model
+
+
+def outputs(model: Tagger, sentence: list[str]) -> torch.Tensor:
+    return model(make_batch([sentence], VOCABS))[0]  # (seq, tags)
+
+
+def reach(model: Tagger, changed: int) -> set[int]:
+    """Positions whose output moves when the token at `changed` is replaced."""
+    before = outputs(model, SENTENCE)
+    other = [*SENTENCE]
+    other[changed] = "arrow"
+    after = outputs(model, other)
+    moved = ~torch.isclose(before, after, atol=1e-6, rtol=1e-5).all(dim=-1)
+    return {i for i in range(len(SENTENCE)) if moved[i]}
+
+
+def within(center: int, distance: int) -> set[int]:
+    return {i for i in range(len(SENTENCE)) if abs(i - center) <= distance}
+
+
+def test_fc_sees_no_context() -> None:
+    model = tagger("fc")
+    for changed in (0, 4, 9):
+        assert reach(model, changed) == {changed}
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_window_sees_exactly_k_tokens_each_side(k: int) -> None:
+    model = tagger("window", window=k)
+    for changed in (0, 4, 9):
+        assert reach(model, changed) == within(changed, k)
+
+
+@pytest.mark.parametrize(("k", "layers"), [(1, 1), (1, 2), (2, 2)])
+def test_cnn_sees_layers_times_k(k: int, layers: int) -> None:
+    model = tagger("cnn", window=k, layers=layers)
+    assert reach(model, 4) == within(4, layers * k)
+
+
+@pytest.mark.parametrize(("w", "layers"), [(1, 1), (1, 2), (2, 1), (0, 3)])
+def test_truncated_attention_sees_layers_times_w(w: int, layers: int) -> None:
+    model = tagger("attention", position="relative", attention_window=w, layers=layers)
+    assert reach(model, 4) == within(4, layers * w)
+
+
+@pytest.mark.parametrize("encoder", ["attention", "bilstm"])
+def test_attention_and_bilstm_see_the_whole_sentence(encoder: str) -> None:
+    model = tagger(encoder, position="relative" if encoder == "attention" else "none")
+    assert reach(model, 0) == set(range(len(SENTENCE)))
+
+
+def test_attention_without_positions_is_permutation_equivariant() -> None:
+    model = tagger("attention", position="none")
+    order = torch.randperm(len(SENTENCE), generator=torch.Generator().manual_seed(1)).tolist()
+    permuted = outputs(model, [SENTENCE[i] for i in order])
+    torch.testing.assert_close(permuted, outputs(model, SENTENCE)[order], atol=1e-5, rtol=1e-4)
+
+
+ENCODERS = [
+    ("fc", "none", {}),
+    ("window", "none", {"window": 2}),
+    ("cnn", "none", {"window": 1}),
+    ("bilstm", "none", {}),
+    ("attention", "relative", {"attention_window": 1}),
+    ("attention", "sinusoidal", {}),
+]
+sentences = st.lists(st.sampled_from(WORDS), min_size=1, max_size=10)
+
+
+@settings(max_examples=10, deadline=None)
+@given(sentence=sentences, others=st.lists(sentences, min_size=1, max_size=3))
+@pytest.mark.parametrize(("encoder", "position", "changes"), ENCODERS)
+def test_padding_never_changes_real_tokens_for_any_encoder(
+    encoder: str,
+    position: str,
+    changes: dict[str, int],
+    sentence: list[str],
+    others: list[list[str]],
+) -> None:
+    model = tagger(encoder, position, **changes)
+    alone = outputs(model, sentence)
+    padded = model(make_batch([sentence, *others], VOCABS))[0, : len(sentence)]
+    torch.testing.assert_close(alone, padded, atol=1e-5, rtol=1e-4)
