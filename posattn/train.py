@@ -143,12 +143,14 @@ class Run:
     """What one training run holds besides the data: built once, then stepped through."""
 
     model: Tagger
+    device: torch.device
     evaluated: Tagger
     """The model scored on dev and saved: the weight average if there is one, else `model`."""
     averaged: AveragedModel | None
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler
     epoch_batches: list[list[list[int]]]
+    total_steps: int
     deadline: float
 
 
@@ -178,11 +180,13 @@ def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run
     minutes = config.train.max_minutes
     return Run(
         model=model,
+        device=device,
         evaluated=averaged.module if averaged is not None else model,  # type: ignore[arg-type]
         averaged=averaged,
         optimizer=optimizer,
         scheduler=scheduler,
         epoch_batches=epoch_batches,
+        total_steps=total_steps,
         deadline=time.monotonic() + 60 * minutes if minutes else math.inf,
     )
 
@@ -197,11 +201,10 @@ def train_epoch(
 ) -> tuple[float, int, bool]:
     """One pass over the epoch's batches: (mean loss per token, tokens seen, out of time)."""
     run.model.train()
-    device = next(run.model.parameters()).device
     total_loss, total_tokens = 0.0, 0
     started = time.monotonic()
     for indices in run.epoch_batches[epoch - 1]:
-        batch = _training_batch(data, vocabs, indices, config).to(device)
+        batch = _training_batch(data, vocabs, indices, config).to(run.device)
         loss = run.model.loss(batch, config.train.label_smoothing)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
@@ -237,7 +240,6 @@ def train(
     data = data or load_splits(config)
     vocabs = Vocabularies.build(data.train_words, data.train_tags, config.data.min_word_count)
     run = start_run(config, vocabs, data)
-    device = next(run.model.parameters()).device
 
     output_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_json(output_dir / "config.json", config_to_dict(config))
@@ -248,7 +250,7 @@ def train(
     best_accuracy, best_epoch, epochs_without_gain = -1.0, 0, 0
     stopped_because = "all epochs done"
     epoch = 0
-    reporter.start(sum(map(len, run.epoch_batches)))
+    reporter.start(run.total_steps)
     try:
         for epoch in range(1, config.train.epochs + 1):
             epoch_started = time.monotonic()
@@ -257,7 +259,7 @@ def train(
                 epoch=epoch,
                 step=run.scheduler.last_epoch,
                 train_loss=loss,
-                dev_accuracy=dev_accuracy(run.evaluated, vocabs, data, config, device),
+                dev_accuracy=dev_accuracy(run.evaluated, vocabs, data, config, run.device),
                 lr=float(run.scheduler.get_last_lr()[0]),
                 seconds=time.monotonic() - started,
                 tokens_per_second=tokens / max(1e-9, time.monotonic() - epoch_started),
