@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Literal, Optional
 
 import typer
 from rich.console import Console
 
 from posattn.errors import PosattnError
+
+if TYPE_CHECKING:
+    from posattn.checkpoint import LoadedModel
 
 app = typer.Typer(
     help="Train, evaluate and run a stacked self-attention part-of-speech tagger on UD treebanks.",
@@ -146,6 +149,14 @@ def evaluate(
         typer.Option("--file", help="Evaluate this CoNLL-U file instead (repeatable)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    report_dir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--report",
+            help="Write the error analysis here: confusion matrix, per-tag scores, example "
+            "confusions, accuracy by sentence length and word frequency (CSV, PNG, Markdown).",
+        ),
+    ] = None,
 ) -> None:
     """Accuracy (overall, unknown words, ambiguous words), per-tag P/R/F1 and top confusions."""
     with reported_errors():
@@ -168,13 +179,25 @@ def evaluate(
         predictions = predict(
             loaded.tagger, loaded.vocabs, words, max_word_length=loaded.config.data.max_word_length
         )
-        result = score(words, gold, [p.tags for p in predictions], loaded.vocabs)
+        predicted = [p.tags for p in predictions]
+        result = score(words, gold, predicted, loaded.vocabs)
+        bands = None
+        if report_dir is not None:
+            from posattn.error_report import write_error_report
+
+            bands = write_error_report(
+                report_dir, words, gold, predicted, loaded.vocabs, result, source
+            )
         if as_json:
             print(json.dumps({"source": source, **result.to_json()}))
             return
-        from posattn.report import print_evaluation
+        from posattn.report import print_bands, print_evaluation
 
         print_evaluation(console, result, source)
+        if bands is not None:
+            print_bands(console, "Accuracy by sentence length (tokens)", bands[0])
+            print_bands(console, "Accuracy by word frequency in train", bands[1])
+            console.print(f"error analysis written to [bold]{report_dir}[/]")
 
 
 @app.command()
@@ -194,10 +217,36 @@ def tag(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.table,
+    attention: Annotated[
+        bool, typer.Option("--attention", help="Show each layer's and head's attention map.")
+    ] = False,
+    plot: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="With --attention: also draw the maps into this PNG (one sentence)."),
+    ] = None,
+    layer: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="With --attention: only this layer (1 = first)."),
+    ] = None,
+    head: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="With --attention: only this head (1 = first)."),
+    ] = None,
+    average_heads: Annotated[
+        bool, typer.Option(help="With --attention: one map per layer, the mean over heads.")
+    ] = False,
 ) -> None:
-    """Tag raw text: `posattn tag "I saw a saw"`."""
+    """Tag raw text: `posattn tag "I saw a saw"`.
+
+    With --attention, also show where each word looks. Attention weights are a view of what the
+    model computes, not an explanation of why it chose a tag.
+    """
     with reported_errors():
+        if (plot or layer or head or average_heads) and not attention:
+            raise PosattnError("--plot, --layer, --head and --average-heads need --attention")
         lines = _read_sentences(text, input_file)
+        if plot is not None and len(lines) > 1:
+            raise PosattnError(f"--plot draws one sentence; the input has {len(lines)}")
         from posattn import formats
         from posattn.checkpoint import load_model
         from posattn.inference import predict
@@ -223,6 +272,40 @@ def tag(
                 out.write(formats.to_conllu(tokens, prediction, number, line) + "\n")
             else:
                 out.write(formats.to_json(tokens, prediction) + "\n")
+            if attention:
+                _show_attention(loaded, tokens, prediction.tags, plot, layer, head, average_heads)
+
+
+def _show_attention(
+    loaded: LoadedModel,
+    tokens: list[str],
+    tags: list[str],
+    plot: Path | None,
+    layer: int | None,
+    head: int | None,
+    average_heads: bool,
+) -> None:
+    from posattn.checkpoint import atomic_write_bytes
+    from posattn.inference import attention_maps
+    from posattn.report import print_attention
+
+    rows = attention_maps(
+        loaded.tagger,
+        loaded.vocabs,
+        tokens,
+        layer,
+        head,
+        average_heads,
+        loaded.config.data.max_word_length,
+    )
+    for row in rows:
+        for attention_map in row:
+            print_attention(console, tokens, tags, attention_map)
+    if plot is not None:
+        from posattn.plots import attention_grid
+
+        atomic_write_bytes(plot, attention_grid(tokens, tags, rows))
+        console.print(f"attention maps drawn in [bold]{plot}[/]")
 
 
 def _read_sentences(text: str | None, input_file: Path | None) -> list[str]:
@@ -245,6 +328,83 @@ def _read_sentences(text: str | None, input_file: Path | None) -> list[str]:
     return lines
 
 
+@app.command()
+def compare(
+    suite: Annotated[Path, typer.Option(help="Suite file: base config, budgets, variants.")] = Path(
+        "configs/compare.yaml"
+    ),
+    quick: Annotated[
+        bool, typer.Option(help="The suite's quick budget: a first look in minutes.")
+    ] = False,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output", "-o", help="Report folder [default: runs/compare or runs/compare-quick]."
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    only: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Train only this variant (repeatable); the others are reused if done."),
+    ] = None,
+) -> None:
+    """Train every variant of a suite with one seed and budget, and report on them side by side.
+
+    Variants already trained with the same config are reused, so an interrupted suite resumes.
+    """
+    with reported_errors():
+        from posattn.compare import load_suite, run_suite, write_report
+
+        settings = load_suite(suite)
+        budget: Literal["full", "quick"] = "quick" if quick else "full"
+        folder = output or Path("runs") / ("compare-quick" if quick else "compare")
+
+        from posattn.progress import RichSuiteProgress
+        from posattn.report import print_comparison
+
+        outcomes = run_suite(
+            settings,
+            budget,
+            folder,
+            str(data_dir) if data_dir else None,
+            only,
+            RichSuiteProgress(console),
+        )
+        report = write_report(settings, budget, outcomes, folder)
+        first = settings.sentences[0].text if settings.sentences else ""
+        print_comparison(console, outcomes, first)
+        console.print(f"report: [bold]{report}[/]")
+        failed = [o.name for o in outcomes if o.status == "failed"]
+        if failed:
+            raise PosattnError(
+                f"{len(failed)} variant(s) failed: {', '.join(failed)} (see {report})"
+            )
+
+
+@app.command()
+def plot(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders (with metrics.jsonl).")],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="PNG file [default: RUN/curves.png for one run]."),
+    ] = None,
+) -> None:
+    """Draw training curves (train loss, dev accuracy, learning rate); several runs on one plot."""
+    with reported_errors():
+        from posattn.train import draw_curves, read_metrics
+
+        if output is None and len(runs) > 1:
+            raise PosattnError("several runs: say where to draw them with --output FILE.png")
+        target = output or runs[0] / "curves.png"
+        names = [str(run) for run in runs]
+        if len(set(names)) != len(names):
+            raise PosattnError("a run folder is named twice")
+        draw_curves(
+            {name: read_metrics(run) for name, run in zip(names, runs, strict=True)}, target
+        )
+        console.print(f"training curves drawn in [bold]{target}[/]")
+
+
 @data_app.command("download")
 def data_download(
     treebank: Annotated[str, typer.Argument(help="Which treebank.")] = "en_ewt",
@@ -264,6 +424,10 @@ def data_stats(
         "en_ewt"
     ),
     top: Annotated[int, typer.Option(help="How many ambiguous forms to list.")] = 20,
+    plot: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Also draw the tag distribution and sentence lengths into this PNG."),
+    ] = None,
 ) -> None:
     """Sentences and tokens per split, the tag distribution, the most ambiguous word forms."""
     with reported_errors():
@@ -283,3 +447,16 @@ def data_stats(
             for split in splits
         }
         print_stats(console, folder, stats)
+        if plot is not None:
+            from posattn.checkpoint import atomic_write_bytes
+            from posattn.plots import treebank_overview
+
+            tag_split = "train" if "train" in stats else next(iter(stats))
+            picture = treebank_overview(
+                dict(stats[tag_split].tag_counts),
+                tag_split,
+                {split: s.lengths for split, s in stats.items()},
+                f"Treebank in {folder.name}",
+            )
+            atomic_write_bytes(plot, picture)
+            console.print(f"drawn in [bold]{plot}[/]")

@@ -18,7 +18,7 @@ import yaml
 
 from posattn.errors import PosattnError
 
-Position = Literal["none", "sinusoidal", "relative"]
+Position = Literal["none", "sinusoidal", "learned", "relative"]
 EncoderKind = Literal["attention", "fc", "window", "cnn", "bilstm"]
 Device = Literal["auto", "cpu", "cuda"]
 
@@ -59,10 +59,13 @@ class ModelConfig:
     word_dropout: float = 0.1
     """Probability of replacing a training word by the unknown word, so that vector gets learned."""
     position: Position = "sinusoidal"
-    """none: a bag of words; sinusoidal: absolute positions added to the input; relative: a
-    learned bias per head and offset in every attention layer."""
+    """none: a bag of words; sinusoidal: absolute positions added to the input; learned: a trained
+    vector per absolute position added to the input; relative: a learned bias per head and offset
+    in every attention layer."""
     relative_distance: int = 16
     """With position=relative, offsets beyond +-this share one bias."""
+    max_positions: int = 256
+    """With position=learned, the longest sentence the model can take (EWT's longest has 159)."""
 
 
 @dataclass
@@ -112,6 +115,7 @@ def validate(config: Config) -> None:
         (m.char_kernel > 0 and m.char_kernel % 2 == 1, "model.char_kernel", "must be odd"),
         (m.ff_dim > 0, "model.ff_dim", "must be positive"),
         (m.relative_distance > 0, "model.relative_distance", "must be positive"),
+        (m.max_positions > 0, "model.max_positions", "must be positive"),
         (m.window > 0, "model.window", "must be positive"),
         (
             m.attention_window is None or m.attention_window >= 0,

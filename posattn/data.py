@@ -245,6 +245,8 @@ class TreebankStats:
     tag_counts: Counter[str]
     ambiguous: list[tuple[str, Counter[str]]]
     """Forms seen with two or more tags, the most frequent first."""
+    lengths: list[int]
+    """Tokens per sentence."""
 
 
 def treebank_stats(words: list[list[str]], tags: list[list[str]], top: int = 20) -> TreebankStats:
@@ -263,4 +265,5 @@ def treebank_stats(words: list[list[str]], tags: list[list[str]], top: int = 20)
         tokens=sum(map(len, words)),
         tag_counts=tag_counts,
         ambiguous=ambiguous[:top],
+        lengths=[len(sentence) for sentence in words],
     )

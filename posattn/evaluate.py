@@ -46,14 +46,24 @@ def _fraction(correct: int, total: int) -> float | None:
     return correct / total if total else None
 
 
+def _as_chunks(sentences: list[list[str]]) -> list[list[str]]:
+    return [[f"B-{tag}" for tag in sentence] for sentence in sentences]
+
+
+def seqeval_report(gold: list[list[str]], predicted: list[list[str]]) -> str:
+    """seqeval's own text report (per tag precision, recall, F1, support)."""
+    from seqeval.metrics import classification_report
+
+    return str(
+        classification_report(_as_chunks(gold), _as_chunks(predicted), digits=4, zero_division=0)
+    )
+
+
 def per_tag_scores(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, TagScore]:
     from seqeval.metrics import classification_report
 
-    def as_chunks(sentences: list[list[str]]) -> list[list[str]]:
-        return [[f"B-{tag}" for tag in sentence] for sentence in sentences]
-
     report = classification_report(
-        as_chunks(gold), as_chunks(predicted), output_dict=True, zero_division=0
+        _as_chunks(gold), _as_chunks(predicted), output_dict=True, zero_division=0
     )
     return {
         tag: TagScore(row["precision"], row["recall"], row["f1-score"], int(row["support"]))

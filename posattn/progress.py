@@ -14,6 +14,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from posattn.compare import Outcome
 from posattn.train import EpochMetrics
 
 
@@ -71,3 +72,67 @@ class RichReporter:
                 style=style,
             )
         self.console.print(table)
+
+
+class RichSuiteProgress:
+    """One bar for the suite and, below it, one for the variant training now."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.suite: TaskID | None = None
+
+    def start(self, variants: int) -> None:
+        self.progress.start()
+        self.suite = self.progress.add_task("suite", total=variants, detail="variants")
+
+    def variant(self, name: str) -> VariantBar:
+        return VariantBar(self.progress, name)
+
+    def done(self, outcome: Outcome) -> None:
+        assert self.suite is not None
+        self.progress.update(self.suite, advance=1)
+        if outcome.status == "not run":
+            return
+        if outcome.measured:
+            result = f"test {100 * outcome.metrics['test_accuracy']:.2f}%"
+        else:
+            result = outcome.error or ""
+        self.progress.console.print(f"{outcome.name}: {outcome.status}  {result}", highlight=False)
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+class VariantBar:
+    """The training `Reporter` of one variant inside a suite's progress display."""
+
+    def __init__(self, progress: Progress, name: str) -> None:
+        self.progress = progress
+        self.name = name
+        self.task: TaskID | None = None
+
+    def start(self, total_steps: int) -> None:
+        self.task = self.progress.add_task(self.name, total=total_steps, detail="")
+
+    def step(self, epoch: int, loss: float, tokens_per_second: float) -> None:
+        assert self.task is not None
+        detail = f"epoch {epoch}  loss {loss:.3f}  {tokens_per_second:,.0f} tok/s"
+        self.progress.update(self.task, advance=1, detail=detail)
+
+    def epoch_end(self, metrics: EpochMetrics, improved: bool) -> None:
+        self.progress.console.print(
+            f"  {self.name} epoch {metrics.epoch}: dev {100 * metrics.dev_accuracy:.2f}%"
+        )
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.progress.remove_task(self.task)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from posattn.data import TreebankStats
 from posattn.evaluate import Evaluation
+
+if TYPE_CHECKING:
+    from posattn.analysis import Band
+    from posattn.compare import Outcome
+    from posattn.inference import AttentionMap
 
 
 def _percent(value: float | None) -> str:
@@ -77,3 +83,61 @@ def print_stats(console: Console, folder: Path, stats: dict[str, TreebankStats])
     for form, counts in first.ambiguous:
         ambiguous.add_row(form, " / ".join(f"{t} {n}" for t, n in counts.most_common()))
     console.print(ambiguous)
+
+
+def print_comparison(console: Console, outcomes: list[Outcome], sentence: str) -> None:
+    table = Table(title="posattn compare (accuracy on EWT; ambiguous and unknown words on test)")
+    for column in ("variant", "dev", "test", "ambiguous", "unknown", "parameters", "tok/s"):
+        if column == "variant":
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, justify="right")
+    table.add_column(sentence)
+    for o in outcomes:
+        if not o.measured:
+            table.add_row(o.name, f"[red]{o.status}[/]", *[""] * 5, o.error or "")
+            continue
+        m = o.metrics
+        table.add_row(
+            o.name,
+            _percent(m["dev_accuracy"]),
+            _percent(m["test_accuracy"]),
+            _percent(m["test_ambiguous_accuracy"]),
+            _percent(m["test_oov_accuracy"]),
+            f"{m['parameters']:,}",
+            f"{m['tagging_tokens_per_second']:,.0f}",
+            m["tags"].get(sentence, ""),
+        )
+    console.print(table)
+
+
+def print_bands(console: Console, title: str, bands: list[Band]) -> None:
+    table = Table(title=title)
+    for column in ("band", "tokens", "accuracy"):
+        table.add_column(column, justify="left" if column == "band" else "right")
+    for band in bands:
+        table.add_row(band.label, f"{band.tokens:,}", _percent(band.accuracy))
+    console.print(table)
+
+
+def _shade(weight: float) -> str:
+    """White for 0 to dark blue for 1, with readable text on top."""
+    level = max(0.0, min(1.0, weight))
+    red, green, blue = (round(255 - level * (255 - c)) for c in (8, 48, 107))
+    text = "white" if level > 0.5 else "black"
+    return f"{text} on rgb({red},{green},{blue})"
+
+
+def print_attention(
+    console: Console, tokens: list[str], tags: list[str], attention: AttentionMap
+) -> None:
+    """The map as a shaded table: a row per token (with its tag), a column per token attended to;
+    cells are weights in percent."""
+    table = Table(title=attention.title)
+    table.add_column("token  tag", no_wrap=True)
+    for token in tokens:
+        table.add_column(token[:8], justify="right", no_wrap=True)
+    for token, tag, row in zip(tokens, tags, attention.weights, strict=True):
+        cells = [f"[{_shade(w)}]{100 * w:3.0f}[/]" for w in row]
+        table.add_row(f"{token}  [bold]{tag}[/]", *cells)
+    console.print(table)

@@ -19,7 +19,7 @@ import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from posattn.batching import Batch, bucket_batches, make_batch
-from posattn.checkpoint import atomic_write_json, save_model
+from posattn.checkpoint import atomic_write_bytes, atomic_write_json, save_model
 from posattn.config import Config, config_to_dict
 from posattn.data import load_treebank, resolve_data_dir
 from posattn.errors import PosattnError
@@ -99,6 +99,20 @@ def load_splits(config: Config) -> TreebankSplits:
     if config.data.max_train_sentences is not None:
         train = train.select(range(min(config.data.max_train_sentences, len(train))))
     return TreebankSplits(train["words"], train["upos"], dev["words"], dev["upos"])
+
+
+def check_lengths(config: Config, data: TreebankSplits) -> None:
+    """Learned positions end at model.max_positions: say so before training, not mid-epoch."""
+    if config.model.position != "learned":
+        return
+    limit = config.model.max_positions
+    for split, sentences in (("train", data.train_words), ("dev", data.dev_words)):
+        for number, sentence in enumerate(sentences, start=1):
+            if len(sentence) > limit:
+                raise PosattnError(
+                    f"{split} sentence {number} has {len(sentence)} tokens, more than "
+                    f"model.max_positions={limit}; raise it or use model.position=relative"
+                )
 
 
 def lr_factor(step: int, warmup_steps: int, total_steps: int) -> float:
@@ -238,6 +252,7 @@ def train(
     if config.train.threads:
         torch.set_num_threads(config.train.threads)
     data = data or load_splits(config)
+    check_lengths(config, data)
     vocabs = Vocabularies.build(data.train_words, data.train_tags, config.data.min_word_count)
     run = start_run(config, vocabs, data)
 
@@ -291,7 +306,31 @@ def train(
         parameters=count_parameters(run.model),
     )
     atomic_write_json(output_dir / "train_result.json", asdict(result))
+    draw_curves({config.name: read_metrics(output_dir)}, output_dir / "curves.png")
     return result
+
+
+def read_metrics(run_dir: Path) -> list[dict[str, float]]:
+    """The epochs logged in `run_dir/metrics.jsonl`."""
+    path = run_dir / "metrics.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise PosattnError(f"{path}: cannot read ({error.strerror})") from None
+    epochs = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            epochs.append(json.loads(line))
+        except ValueError:
+            raise PosattnError(f"{path}:{number}: not a JSON line") from None
+    return epochs
+
+
+def draw_curves(runs: dict[str, list[dict[str, float]]], path: Path) -> None:
+    """Train loss, dev accuracy and learning rate by epoch, one line per run, as a PNG."""
+    from posattn.plots import training_curves
+
+    atomic_write_bytes(path, training_curves(runs))
 
 
 def _training_batch(

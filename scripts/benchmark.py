@@ -15,42 +15,15 @@ import json
 import os
 import platform
 import resource
-import time
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from posattn.checkpoint import atomic_write_json, load_model
+from posattn.checkpoint import atomic_write_json
 from posattn.config import load_config
-from posattn.data import load_treebank, resolve_data_dir
-from posattn.evaluate import evaluate
-from posattn.inference import predict
-from posattn.tokenizer import tokenize
-from posattn.train import count_parameters, train
-
-
-def measure(run_dir: Path, data_dir: str | None) -> dict[str, Any]:
-    loaded = load_model(run_dir)
-    folder = resolve_data_dir(data_dir or loaded.config.data.data_dir, loaded.config.data.treebank)
-    treebank = load_treebank(folder, ("dev", "test"))
-    results: dict[str, Any] = {}
-    for split in ("dev", "test"):
-        words, gold = treebank[split]["words"], treebank[split]["upos"]
-        started = time.perf_counter()
-        predictions = predict(loaded.tagger, loaded.vocabs, words)
-        seconds = time.perf_counter() - started
-        scores = evaluate(words, gold, [p.tags for p in predictions], loaded.vocabs)
-        results[f"{split}_accuracy"] = scores.accuracy
-        results[f"{split}_oov_accuracy"] = scores.oov_accuracy
-        results[f"{split}_ambiguous_accuracy"] = scores.ambiguous_accuracy
-        results[f"{split}_tokens"] = scores.tokens
-        if split == "test":
-            results["tagging_tokens_per_second"] = scores.tokens / seconds
-    emblem = predict(loaded.tagger, loaded.vocabs, [tokenize("I saw a saw")])[0]
-    results["i_saw_a_saw"] = " ".join(emblem.tags)
-    results["parameters"] = count_parameters(loaded.tagger)
-    return results
+from posattn.measure import measure_model
+from posattn.train import train
 
 
 def main() -> None:
@@ -81,7 +54,9 @@ def main() -> None:
             best_epoch=result.best_epoch,
             stopped_because=result.stopped_because,
         )
-    report.update(measure(run_dir, args.data_dir))
+    measured = measure_model(run_dir, args.data_dir)
+    report["i_saw_a_saw"] = measured.pop("tags")["I saw a saw"]
+    report.update(measured)
     report["threads"] = torch.get_num_threads()  # after training, which may have set it
     report["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     atomic_write_json(run_dir / "benchmark.json", report)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 SHARED_EWT = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_ewt"
 
@@ -40,3 +43,29 @@ def write_treebank(folder: Path, splits: dict[str, list[list[tuple[str, str]]]])
         text = "".join(conllu_sentence(sentence) for sentence in sentences)
         (folder / f"xx_toy-ud-{split}.conllu").write_text(text, encoding="utf-8")
     return folder
+
+
+PRONOUNS = ["I", "we", "they", "you"]
+DETERMINERS = ["a", "the", "this", "my"]
+AMBIGUOUS = ["saw", "file", "plant", "watch", "fly"]  # both verbs and nouns
+NOUNS = ["dog", "tree", "car", "book"]
+VERBS = ["took", "sold", "liked", "found"]
+
+
+def toy_language(count: int, seed: int) -> tuple[list[list[str]], list[list[str]]]:
+    """Sentences like "I saw a saw .", where only word order tells a VERB from a NOUN."""
+    rng = random.Random(seed)
+    words, tags = [], []
+    for _ in range(count):
+        verb = rng.choice(AMBIGUOUS + VERBS)
+        noun = rng.choice(AMBIGUOUS + NOUNS)
+        words.append([rng.choice(PRONOUNS), verb, rng.choice(DETERMINERS), noun, "."])
+        tags.append(["PRON", "VERB", "DET", "NOUN", "PUNCT"])
+    return words, tags
+
+
+def assert_picture(path: Path, min_width: int = 500, min_height: int = 300) -> None:
+    """A PNG that opens, is big enough to read, and is not blank."""
+    image = np.asarray(Image.open(path).convert("L"), dtype=float)
+    assert image.shape[0] >= min_height and image.shape[1] >= min_width, (path, image.shape)
+    assert image.std() > 10, f"{path} is blank"

@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from posattn.cli import app
 
+from .conftest import assert_picture
+
 runner = CliRunner()
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 
@@ -137,3 +139,86 @@ def test_tag_empty_input_is_an_error(trained_model: Path) -> None:
     result = runner.invoke(app, ["tag", "--model", str(trained_model), "   "])
     assert result.exit_code == 1
     assert "nothing to tag" in result.output
+
+
+def test_training_draws_its_curves_and_plot_redraws_several(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    assert_picture(trained_model / "curves.png")
+    both = tmp_path / "both.png"
+    result = runner.invoke(app, ["plot", str(trained_model), str(trained_model), "-o", str(both)])
+    assert result.exit_code == 1 and "named twice" in result.output
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "metrics.jsonl").write_text((trained_model / "metrics.jsonl").read_text())
+    result = runner.invoke(app, ["plot", str(trained_model), str(copy), "-o", str(both)])
+    assert result.exit_code == 0, result.output
+    assert_picture(both)
+
+    (copy / "metrics.jsonl").write_text('{"epoch": 1}\n{"epo')
+    result = runner.invoke(app, ["plot", str(copy)])
+    assert result.exit_code == 1
+    assert f"{copy / 'metrics.jsonl'}:2: not a JSON line" in result.output
+
+
+def test_eval_report_writes_the_error_analysis(trained_model: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    result = runner.invoke(
+        app, ["eval", "--model", str(trained_model), "--split", "test", "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Accuracy by word frequency in train" in result.output
+    rows = (report / "confusion.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert header[0] == "gold \\ predicted" and {"NOUN", "VERB", "PROPN"} <= set(header)
+    counts = [int(n) for row in rows[1:] for n in row.split(",")[1:]]
+    assert sum(counts) == 25094  # every test token once
+    assert (report / "per_tag.csv").read_text().startswith("tag,precision,recall,f1,support\n")
+    assert "NOUN" in (report / "seqeval.txt").read_text()
+    confusions = (report / "confusions.md").read_text()
+    assert confusions.count("\n## ") == 30 and "(gold " in confusions
+    evaluation = json.loads((report / "evaluation.json").read_text())
+    assert evaluation["tokens"] == 25094
+    bands = (report / "accuracy_by_band.csv").read_text().splitlines()
+    assert sum(int(line.split(",")[2]) for line in bands if line.startswith("sentence")) == 25094
+    assert_picture(report / "confusion.png")
+    assert_picture(report / "accuracy_by_band.png")
+
+
+def test_tag_shows_attention_in_the_terminal_and_as_a_picture(
+    trained_model: Path, tmp_path: Path
+) -> None:
+    model = ["--model", str(trained_model)]
+    result = runner.invoke(app, ["tag", *model, "I saw a saw", "--attention"])
+    assert result.exit_code == 0, result.output
+    for layer in (1, 2):
+        for head in (1, 2, 3, 4):
+            assert f"layer {layer}, head {head}" in result.output
+
+    picture = tmp_path / "attention.png"
+    result = runner.invoke(
+        app,
+        ["tag", *model, "I saw a saw", "--attention", "--average-heads", "--plot", str(picture)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "layer 2, heads averaged" in result.output and "head 1" not in result.output
+    assert_picture(picture, min_width=300, min_height=200)
+
+    only = runner.invoke(app, ["tag", *model, "I saw a saw", "--attention", "--layer", "2"])
+    assert "layer 2, head 3" in only.output and "layer 1" not in only.output
+    for wrong, message in (
+        (["--attention", "--layer", "3"], "--layer 3: this model has layers 1 to 2"),
+        (["--attention", "--head", "0"], "--head 0: this model has heads 1 to 4"),
+        (["--plot", str(picture)], "need --attention"),
+    ):
+        result = runner.invoke(app, ["tag", *model, "I saw a saw", *wrong])
+        assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_data_stats_draws_the_treebank(ewt_dir: Path, tmp_path: Path) -> None:
+    picture = tmp_path / "stats.png"
+    result = runner.invoke(
+        app, ["data", "stats", "--data-dir", str(ewt_dir), "--plot", str(picture)]
+    )
+    assert result.exit_code == 0, result.output
+    assert_picture(picture)

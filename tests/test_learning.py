@@ -2,37 +2,22 @@
 after a pronoun and a NOUN after a determiner, as in "I saw a saw"."""
 
 import json
-import random
 from pathlib import Path
 
 import pytest
 
 from posattn.checkpoint import load_model
 from posattn.config import load_config
+from posattn.errors import PosattnError
 from posattn.inference import predict
 from posattn.train import TreebankSplits, train
 
-PRONOUNS = ["I", "we", "they", "you"]
-DETERMINERS = ["a", "the", "this", "my"]
-AMBIGUOUS = ["saw", "file", "plant", "watch", "fly"]  # both verbs and nouns
-NOUNS = ["dog", "tree", "car", "book"]
-VERBS = ["took", "sold", "liked", "found"]
-
-
-def generate(count: int, seed: int) -> tuple[list[list[str]], list[list[str]]]:
-    rng = random.Random(seed)
-    words, tags = [], []
-    for _ in range(count):
-        verb = rng.choice(AMBIGUOUS + VERBS)
-        noun = rng.choice(AMBIGUOUS + NOUNS)
-        words.append([rng.choice(PRONOUNS), verb, rng.choice(DETERMINERS), noun, "."])
-        tags.append(["PRON", "VERB", "DET", "NOUN", "PUNCT"])
-    return words, tags
+from .conftest import toy_language
 
 
 def train_toy(output: Path, *overrides: str) -> float:
-    train_words, train_tags = generate(400, seed=1)
-    dev_words, dev_tags = generate(50, seed=2)
+    train_words, train_tags = toy_language(400, seed=1)
+    dev_words, dev_tags = toy_language(50, seed=2)
     config = load_config(
         Path(__file__).resolve().parents[1] / "configs" / "quick.yaml",
         [
@@ -82,6 +67,20 @@ def test_context_encoders_learn_what_context_tells(tmp_path: Path, encoder: str)
     assert train_toy(tmp_path, f"model.encoder={encoder}", "model.position=none") > 0.98
 
 
-def test_per_token_encoder_cannot_tell_the_two_saws_apart(tmp_path: Path) -> None:
-    # Half the verbs and nouns are ambiguous words: without context, about half of those are wrong.
-    assert train_toy(tmp_path, "model.encoder=fc", "model.position=none") < 0.95
+@pytest.mark.parametrize("position", ["sinusoidal", "learned"])
+def test_attention_with_absolute_positions_learns_word_order(tmp_path: Path, position: str) -> None:
+    assert train_toy(tmp_path, f"model.position={position}") > 0.98
+
+
+@pytest.mark.parametrize("encoder", ["fc", "attention"])
+def test_without_word_order_the_two_saws_stay_apart(tmp_path: Path, encoder: str) -> None:
+    # Half the verbs and nouns are ambiguous words. A per-token network sees no context, and
+    # attention without positions sees the sentence as a bag in which "I saw a plant" and "I
+    # plant a saw" are the same: either way about half the ambiguous words must be wrong.
+    assert train_toy(tmp_path, f"model.encoder={encoder}", "model.position=none") < 0.95
+
+
+def test_learned_positions_check_sentence_lengths_before_training(tmp_path: Path) -> None:
+    with pytest.raises(PosattnError, match=r"train sentence 1 has 5 tokens, more than model\.max"):
+        train_toy(tmp_path, "model.position=learned", "model.max_positions=4")
+    assert not (tmp_path / "model.json").exists()

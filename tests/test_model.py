@@ -7,6 +7,8 @@ from hypothesis import strategies as st
 
 from posattn.batching import make_batch
 from posattn.config import ModelConfig
+from posattn.errors import PosattnError
+from posattn.inference import attention_maps, predict
 from posattn.model import Tagger
 from posattn.model.attention import MultiHeadSelfAttention
 from posattn.model.position import RelativePositionBias
@@ -38,7 +40,7 @@ sentences = st.lists(st.sampled_from([*WORDS, "unseen", "Zebra"]), min_size=1, m
 @given(
     sentence=sentences,
     others=st.lists(sentences, min_size=1, max_size=4),
-    position=st.sampled_from(["none", "sinusoidal", "relative"]),
+    position=st.sampled_from(["none", "sinusoidal", "learned", "relative"]),
 )
 def test_padding_never_changes_real_tokens(
     sentence: list[str], others: list[list[str]], position: str
@@ -89,10 +91,40 @@ def test_without_positions_the_two_saws_are_indistinguishable() -> None:
     batch = make_batch([["I", "saw", "a", "saw"]], VOCABS)
     bag = tiny_tagger(position="none")(batch)[0]
     torch.testing.assert_close(bag[1], bag[3])
-    for position in ("sinusoidal", "relative"):
+    for position in ("sinusoidal", "learned", "relative"):
         tagger = tiny_tagger(position=position)
         if position == "relative":  # its bias starts at zero: give it something to say
             for block in tagger.encoder.blocks:
                 torch.nn.init.normal_(block.relative.bias.weight)
         ordered = tagger(batch)[0]
         assert not torch.allclose(ordered[1], ordered[3], atol=1e-4), position
+
+
+def test_learned_positions_refuse_a_sentence_longer_than_their_table() -> None:
+    tagger = tiny_tagger(position="learned", max_positions=8)
+    assert tagger.max_length == 8
+    assert len(predict(tagger, VOCABS, [["saw"] * 8])[0].tags) == 8
+    with pytest.raises(PosattnError, match="sentence 2 has 9 tokens, more than the 8 positions"):
+        predict(tagger, VOCABS, [["I"], ["saw"] * 9])
+    assert tiny_tagger(position="relative").max_length is None
+
+
+def test_attention_maps_are_the_models_weights_row_by_row() -> None:
+    tagger = tiny_tagger(position="relative")
+    rows = attention_maps(tagger, VOCABS, ["I", "saw", "a", "saw"])
+    assert [[m.title for m in row] for row in rows] == [
+        ["layer 1, head 1", "layer 1, head 2"],
+        ["layer 2, head 1", "layer 2, head 2"],
+    ]
+    weights = tagger.attention_weights(make_batch([["I", "saw", "a", "saw"]], VOCABS))
+    torch.testing.assert_close(torch.tensor(rows[1][0].weights), weights[1][0, 0])
+    for row in rows:
+        for attention in row:
+            torch.testing.assert_close(torch.tensor(attention.weights).sum(-1), torch.ones(4))
+    averaged = attention_maps(tagger, VOCABS, ["I", "saw"], layer=1, average_heads=True)
+    assert len(averaged) == 1 and averaged[0][0].head is None
+
+
+def test_a_model_without_attention_says_so() -> None:
+    with pytest.raises(PosattnError, match="encoder is fc: it has no attention to show"):
+        attention_maps(tiny_tagger(encoder="fc", position="none"), VOCABS, ["I", "saw"])

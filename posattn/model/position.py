@@ -24,6 +24,25 @@ def sinusoidal(length: int, dim: int, device: torch.device | None = None) -> tor
     return encoding  # (seq, dim)
 
 
+class LearnedPositions(nn.Module):
+    """One trained vector per absolute position, added to the input (as in BERT): as expressive as
+    sinusoids, but a sentence longer than the table has no vector for its last words."""
+
+    def __init__(self, max_positions: int, dim: int) -> None:
+        super().__init__()
+        self.max_positions = max_positions
+        self.table = nn.Embedding(max_positions, dim)
+        nn.init.normal_(self.table.weight, std=0.02)
+
+    def forward(self, length: int) -> torch.Tensor:
+        if length > self.max_positions:
+            raise ValueError(
+                f"a sentence of {length} tokens is longer than the {self.max_positions} "
+                "learned positions"
+            )
+        return self.table.weight[:length]  # (seq, dim)
+
+
 class RelativePositionBias(nn.Module):
     """A learned score bias per head for each clipped offset j - i (Shaw et al., 2018, simplified
     as in T5): "the word just before me" gets the same bias wherever the sentence starts, which

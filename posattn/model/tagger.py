@@ -14,7 +14,7 @@ from posattn.config import ModelConfig
 from posattn.model.baselines import BiLSTMEncoder, ConvEncoder, PerTokenEncoder, WindowEncoder
 from posattn.model.embedding import TokenEmbedding
 from posattn.model.encoder import Encoder
-from posattn.model.position import sinusoidal
+from posattn.model.position import LearnedPositions, sinusoidal
 from posattn.vocab import Vocabularies
 
 
@@ -44,9 +44,19 @@ class Tagger(nn.Module):
             config.char_kernel,
             config.d_model,
         )
+        self.learned_positions = (
+            LearnedPositions(config.max_positions, config.d_model)
+            if config.position == "learned"
+            else None
+        )
         self.input_dropout = nn.Dropout(config.dropout)
         self.encoder = build_encoder(config)
         self.classifier = nn.Linear(config.d_model, num_tags)
+
+    @property
+    def max_length(self) -> int | None:
+        """The longest sentence this model can tag, or None for no limit."""
+        return self.config.max_positions if self.learned_positions is not None else None
 
     @classmethod
     def for_vocabularies(cls, config: ModelConfig, vocabs: Vocabularies) -> Tagger:
@@ -63,6 +73,8 @@ class Tagger(nn.Module):
         x = self.embedding(words, batch.types, batch.type_chars)  # (batch, seq, d_model)
         if self.config.position == "sinusoidal":
             x = x + sinusoidal(x.size(1), x.size(2), x.device)
+        elif self.learned_positions is not None:
+            x = x + self.learned_positions(x.size(1))
         return self.encoder(self.input_dropout(x), batch.mask, return_weights)
 
     def forward(self, batch: Batch) -> torch.Tensor:

@@ -1,0 +1,292 @@
+"""`posattn compare`: train a suite of variants under one seed and budget, measure each the same
+way, and write a report (REPORT.md, results.json, PNG plots).
+
+A suite file (`configs/compare.yaml`) names a base config, the budgets (overrides applied to every
+variant) and the variants (overrides that make each one what it is). Each variant trains into its
+own folder under the output folder; a variant already trained with the very same config is reused,
+so an interrupted suite picks up where it stopped, and a variant that fails is reported and skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import yaml
+
+from posattn.checkpoint import atomic_write_bytes, atomic_write_json
+from posattn.config import Config, config_from_dict, config_to_dict, load_config
+from posattn.errors import PosattnError
+from posattn.measure import measure_model
+from posattn.train import Reporter, SilentReporter, train
+
+OUTCOME_FILE = "outcome.json"
+
+
+@dataclass
+class Variant:
+    name: str
+    claim: str
+    overrides: list[str]
+
+
+@dataclass
+class Sentence:
+    text: str
+    expected: list[str] | None = None
+    """The tags a careful annotator gives, one per token of `posattn tag`'s tokenisation."""
+
+
+@dataclass
+class Suite:
+    path: Path
+    base: Path
+    budgets: dict[str, list[str]]
+    variants: list[Variant]
+    sentences: list[Sentence]
+
+    def config(self, variant: Variant, budget: str, data_dir: str | None) -> Config:
+        values: dict[str, Any] = {"data.data_dir": data_dir} if data_dir else {}
+        try:
+            config = load_config(self.base, [*self.budgets[budget], *variant.overrides], values)
+        except PosattnError as error:
+            raise PosattnError(f"{self.path}: variant {variant.name}: {error}") from None
+        config.name = variant.name
+        return config
+
+
+@dataclass
+class Outcome:
+    name: str
+    claim: str
+    status: Literal["trained", "reused", "failed", "not run"]
+    error: str | None = None
+    train_minutes: float | None = None
+    epochs_run: int | None = None
+    best_epoch: int | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    """What `measure_model` returns: accuracies, tokens/s, parameters, tags."""
+    dev_curve: list[float] = field(default_factory=list)
+    """Dev accuracy after each epoch."""
+
+    @property
+    def measured(self) -> bool:
+        return self.status in ("trained", "reused")
+
+
+class SuiteProgress(Protocol):
+    def start(self, variants: int) -> None: ...
+    def variant(self, name: str) -> Reporter: ...
+    def done(self, outcome: Outcome) -> None: ...
+    def stop(self) -> None: ...
+
+
+class SilentSuiteProgress:
+    def start(self, variants: int) -> None:
+        pass
+
+    def variant(self, name: str) -> Reporter:
+        return SilentReporter()
+
+    def done(self, outcome: Outcome) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def _string_list(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PosattnError(f"{where} must be a list of section.key=value strings")
+    return value
+
+
+def load_suite(path: Path) -> Suite:
+    """Read and check a suite file; every variant's config is built once here, so a typo in the
+    last variant is reported before the first one trains for an hour."""
+    if not path.is_file():
+        raise PosattnError(f"{path}: suite file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise PosattnError(f"{path}: not valid YAML ({error})".replace("\n", " ")) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("variants"), list):
+        raise PosattnError(f"{path}: expected a mapping with base, budgets, variants, sentences")
+    unknown = set(raw) - {"base", "budgets", "variants", "sentences"}
+    if unknown:
+        raise PosattnError(f"{path}: unknown key {sorted(unknown)[0]}")
+    budgets = raw.get("budgets") or {}
+    if not isinstance(budgets, dict) or set(budgets) != {"full", "quick"}:
+        raise PosattnError(f"{path}: budgets must give exactly `full` and `quick`")
+    variants, names = [], set()
+    for number, item in enumerate(raw["variants"], start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise PosattnError(f"{path}: variant {number} needs a name")
+        if item["name"] in names or "/" in item["name"] or item["name"].startswith("."):
+            raise PosattnError(f"{path}: variant name {item['name']!r} is repeated or not a name")
+        names.add(item["name"])
+        where = f"{path}: variant {item['name']}"
+        variants.append(
+            Variant(item["name"], str(item.get("claim", "")), _string_list(item.get("set"), where))
+        )
+    sentences = []
+    for item in raw.get("sentences") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            raise PosattnError(f"{path}: each sentence needs a text")
+        expected = item.get("expected")
+        sentences.append(Sentence(item["text"], expected.split() if expected else None))
+    suite = Suite(
+        path=path,
+        base=path.parent / str(raw.get("base", "ewt.yaml")),
+        budgets={k: _string_list(v, f"{path}: budget {k}") for k, v in budgets.items()},
+        variants=variants,
+        sentences=sentences,
+    )
+    for variant in variants:
+        for budget in suite.budgets:
+            suite.config(variant, budget, None)
+    return suite
+
+
+def run_suite(
+    suite: Suite,
+    budget: Literal["full", "quick"],
+    output: Path,
+    data_dir: str | None = None,
+    only: list[str] | None = None,
+    progress: SuiteProgress | None = None,
+) -> list[Outcome]:
+    """Train and measure each variant (or only those named), reusing finished ones."""
+    progress = progress or SilentSuiteProgress()
+    unknown = set(only or []) - {v.name for v in suite.variants}
+    if unknown:
+        raise PosattnError(f"--only {sorted(unknown)[0]}: no such variant in {suite.path}")
+    outcomes = []
+    progress.start(len(suite.variants))
+    try:
+        for variant in suite.variants:
+            config = suite.config(variant, budget, data_dir)
+            run_dir = output / variant.name
+            outcome = _reusable(run_dir, config)
+            if outcome is None and only and variant.name not in only:
+                outcome = Outcome(variant.name, variant.claim, "not run")
+            elif outcome is None:
+                outcome = _train_and_measure(
+                    variant, config, run_dir, suite, data_dir, progress.variant(variant.name)
+                )
+            progress.done(outcome)
+            outcomes.append(outcome)
+    finally:
+        progress.stop()
+    return outcomes
+
+
+def _reusable(run_dir: Path, config: Config) -> Outcome | None:
+    try:
+        saved = json.loads((run_dir / OUTCOME_FILE).read_text(encoding="utf-8"))
+        # Rebuilt with today's defaults, so a config key added since then does not count as a
+        # change unless the variant sets it.
+        same = config_from_dict(saved["config"]) == config
+        outcome = Outcome(**{**saved["outcome"], "status": "reused"})
+    except (OSError, ValueError, KeyError, TypeError, PosattnError):
+        return None
+    return outcome if same and saved["outcome"]["status"] != "failed" else None
+
+
+def _train_and_measure(
+    variant: Variant,
+    config: Config,
+    run_dir: Path,
+    suite: Suite,
+    data_dir: str | None,
+    reporter: Reporter,
+) -> Outcome:
+    outcome = Outcome(variant.name, variant.claim, "trained")
+    (run_dir / OUTCOME_FILE).unlink(missing_ok=True)  # stale until this run's one is written
+    try:
+        result = train(config, run_dir, reporter)
+        outcome.train_minutes = result.seconds / 60
+        outcome.epochs_run, outcome.best_epoch = result.epochs_run, result.best_epoch
+        outcome.dev_curve = [
+            json.loads(line)["dev_accuracy"]
+            for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
+        outcome.metrics = measure_model(run_dir, data_dir, tuple(s.text for s in suite.sentences))
+    except PosattnError as error:
+        outcome.status, outcome.error = "failed", str(error)
+    except Exception as error:  # one broken variant must not cost the rest of the suite
+        outcome.status, outcome.error = "failed", f"{type(error).__name__}: {error}"
+        atomic_write_bytes(run_dir / "error.txt", traceback.format_exc().encode())
+    atomic_write_json(
+        run_dir / OUTCOME_FILE, {"config": config_to_dict(config), "outcome": asdict(outcome)}
+    )
+    return outcome
+
+
+def write_report(suite: Suite, budget: str, outcomes: list[Outcome], output: Path) -> Path:
+    """results.json, REPORT.md and the plots; returns the path of REPORT.md."""
+    from posattn import plots
+
+    atomic_write_json(
+        output / "results.json",
+        {"suite": str(suite.path), "budget": budget, "variants": [asdict(o) for o in outcomes]},
+    )
+    measured = [o for o in outcomes if o.measured]
+    if measured:
+        atomic_write_bytes(output / "accuracy.png", plots.accuracy_bars(measured, budget))
+        atomic_write_bytes(output / "cost.png", plots.accuracy_against_cost(measured, budget))
+        atomic_write_bytes(output / "curves.png", plots.dev_curves(measured, budget))
+    report = output / "REPORT.md"
+    atomic_write_bytes(report, markdown_report(suite, budget, outcomes).encode())
+    return report
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def markdown_report(suite: Suite, budget: str, outcomes: list[Outcome]) -> str:
+    lines = [
+        f"# posattn compare: {suite.path.name}, budget `{budget}`",
+        "",
+        f"Every variant starts from `{suite.base.name}` with `{' '.join(suite.budgets[budget])}`"
+        " and the same seed; the overrides below are the only difference. Accuracies in %, EWT"
+        " gold tokens; *ambiguous*: words seen with 2+ tags in train; *unknown*: words not in"
+        " train; tok/s: tagging the test set on this machine.",
+        "",
+        "| variant | what it tests | dev | test | test ambiguous | test unknown | parameters"
+        " | train min | tok/s |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for o in outcomes:
+        if not o.measured:
+            detail = o.error if o.status == "failed" else "not run yet"
+            lines.append(f"| {o.name} | {o.claim} | {o.status}: {detail} ||||||| ")
+            continue
+        m = o.metrics
+        lines.append(
+            f"| {o.name} | {o.claim} | {_percent(m['dev_accuracy'])} | "
+            f"{_percent(m['test_accuracy'])} | {_percent(m['test_ambiguous_accuracy'])} | "
+            f"{_percent(m['test_oov_accuracy'])} | {m['parameters']:,} | "
+            f"{o.train_minutes or 0:.1f} | {m['tagging_tokens_per_second']:,.0f} |"
+        )
+    lines += ["", "![accuracy](accuracy.png)", "", "![cost](cost.png)", "", "![curves](curves.png)"]
+    lines += ["", "## Ambiguous sentences", ""]
+    lines.append("Tags each variant gives; a tag in **bold** differs from the expected reading.")
+    for sentence in suite.sentences:
+        lines += ["", f"*{sentence.text}*", ""]
+        expected = " ".join(sentence.expected) if sentence.expected else "-"
+        lines += ["| variant | tags |", "|---|---|", f"| (expected) | {expected} |"]
+        for o in (o for o in outcomes if o.measured):
+            tags = o.metrics["tags"].get(sentence.text, "").split()
+            marked = [
+                f"**{tag}**"
+                if sentence.expected and i < len(sentence.expected) and tag != sentence.expected[i]
+                else tag
+                for i, tag in enumerate(tags)
+            ]
+            lines.append(f"| {o.name} | {' '.join(marked)} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,133 @@
+"""`posattn compare` on a generated treebank: every variant trained and measured, a failing one
+reported without stopping the rest, finished ones reused, and the report's pictures drawn."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from posattn.cli import app
+from posattn.compare import load_suite
+from posattn.errors import PosattnError
+
+from .conftest import assert_picture, toy_language, write_treebank
+
+runner = CliRunner()
+QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+
+SUITE = f"""
+base: {QUICK}
+budgets:
+  full: [train.epochs=6, train.batch_tokens=200, train.warmup_steps=10, train.lr=0.005]
+  quick: [train.epochs=1]
+variants:
+  - name: fc
+    claim: no context
+    set: [model.encoder=fc, model.position=none]
+  - name: too-short-table
+    claim: learned positions that stop before the sentence does
+    set: [model.position=learned, model.max_positions=4]
+  - name: attention
+    claim: relative positions
+    set: [model.position=relative]
+sentences:
+  - text: I saw a saw .
+    expected: PRON VERB DET NOUN PUNCT
+"""
+
+
+def toy_treebank(folder: Path) -> Path:
+    splits = {}
+    for split, count, seed in (("train", 400, 1), ("dev", 50, 2), ("test", 50, 3)):
+        words, tags = toy_language(count, seed)
+        splits[split] = [list(zip(w, t, strict=True)) for w, t in zip(words, tags, strict=True)]
+    return write_treebank(folder, splits)
+
+
+def statuses(output: Path) -> dict[str, str]:
+    results = json.loads((output / "results.json").read_text())
+    return {variant["name"]: variant["status"] for variant in results["variants"]}
+
+
+def test_compare_trains_reports_and_resumes(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(SUITE)
+    command = ["compare", "--suite", str(suite), "--output", str(tmp_path / "out")]
+    command += ["--data-dir", str(toy_treebank(tmp_path / "toy"))]
+
+    first = runner.invoke(app, command)
+    # The failing variant makes the exit status 1, but only after the others ran and the report
+    # was written.
+    assert first.exit_code == 1, first.output
+    assert "1 variant(s) failed: too-short-table" in first.output
+    out = tmp_path / "out"
+    assert statuses(out) == {"fc": "trained", "too-short-table": "failed", "attention": "trained"}
+    results = {v["name"]: v for v in json.loads((out / "results.json").read_text())["variants"]}
+    # Learned, by construction of the toy language: only word order separates VERB from NOUN.
+    assert results["attention"]["metrics"]["test_accuracy"] > 0.98
+    assert results["fc"]["metrics"]["test_accuracy"] < 0.95
+    assert results["attention"]["metrics"]["tags"]["I saw a saw ."] == "PRON VERB DET NOUN PUNCT"
+    assert len(results["attention"]["dev_curve"]) == 6
+
+    report = (out / "REPORT.md").read_text()
+    assert "| too-short-table | learned positions that stop before the sentence does | failed:" in (
+        report
+    )
+    assert "more than model.max_positions=4" in report
+    assert "| attention | PRON VERB DET NOUN PUNCT |" in report
+    for picture in ("accuracy.png", "cost.png", "curves.png"):
+        assert_picture(out / picture)
+
+    weights = out / "attention" / "model.safetensors"
+    trained_at = weights.stat().st_mtime_ns
+    second = runner.invoke(app, command)
+    assert second.exit_code == 1, second.output
+    assert statuses(out) == {"fc": "reused", "too-short-table": "failed", "attention": "reused"}
+    assert weights.stat().st_mtime_ns == trained_at
+
+    # A changed variant is a different experiment: it trains again, the rest is reused.
+    suite.write_text(SUITE.replace("model.max_positions=4", "model.max_positions=8"))
+    third = runner.invoke(app, [*command, "--only", "too-short-table"])
+    assert third.exit_code == 0, third.output
+    assert statuses(out) == {"fc": "reused", "too-short-table": "trained", "attention": "reused"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("variants:", "unknown key colour"),
+        ("[model.position=relative]", "variant attention: config: model.heads must divide"),
+        ("- name: fc", "variant name 'attention' is repeated"),
+    ],
+)
+def test_suite_mistakes_are_found_before_training(
+    tmp_path: Path, change: str, message: str
+) -> None:
+    broken = {
+        "variants:": "colour: blue\nvariants:",
+        "[model.position=relative]": "[model.heads=3]",
+        "- name: fc": "- name: attention",
+    }[change]
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(SUITE.replace(change, broken, 1))
+    with pytest.raises(PosattnError, match=message):
+        load_suite(suite)
+
+
+def test_unknown_variant_in_only_is_an_error(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(SUITE)
+    result = runner.invoke(
+        app, ["compare", "--suite", str(suite), "--output", str(tmp_path), "--only", "gru"]
+    )
+    assert result.exit_code == 1
+    assert "--only gru: no such variant" in result.output
+
+
+def test_the_shipped_suite_is_valid() -> None:
+    suite = load_suite(QUICK.parent / "compare.yaml")
+    assert {"fc", "window", "cnn", "bilstm", "attention-no-position"} <= {
+        v.name for v in suite.variants
+    }
+    assert suite.sentences[0].text == "I saw a saw"
