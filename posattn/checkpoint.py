@@ -1,10 +1,13 @@
-"""A trained model on disk: `model.safetensors` (weights, no pickle) + `model.json` (the rest).
+"""A trained model on disk: one `model.safetensors` file, and `model.json`, a copy for people.
 
-`model.json` describes the model completely: the config, the vocabularies, the tag set, the
-posattn version, the training metrics and the SHA-256 of the weights file, so loading runs no code
-and a truncated or swapped weights file is caught. Every write goes to a temporary file in the
-same folder, is flushed to disk, then renamed over the target: a crash leaves the old file or the
-new one, never half of one.
+The safetensors file holds the weights (no pickle, so loading runs no code) and, in its header,
+everything else: the config, the vocabularies, the posattn version, the training metrics and the
+SHA-256 of the tensors, so a truncated or altered file is refused. One file, written atomically
+(a temporary file in the same folder, flushed to disk, renamed over the target), so a crash at
+any moment leaves the old model or the new one, never half of one or a mismatched pair.
+
+Interrupted training is saved the same way (`checkpoint.safetensors`): tensors for the model, its
+weight average, the optimizer and the random generator; JSON in the header for the rest.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from posattn.vocab import Vocabularies
 
 WEIGHTS_FILE = "model.safetensors"
 META_FILE = "model.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+HEADER_KEY = "posattn"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -59,55 +63,85 @@ class LoadedModel:
     meta: dict[str, Any]
 
 
+def tensors_sha256(tensors: dict[str, torch.Tensor]) -> str:
+    """A digest of names, dtypes, shapes and bytes, independent of the file's layout."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().cpu().contiguous()
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}\n".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def save_tensors(path: Path, tensors: dict[str, torch.Tensor], header: dict[str, Any]) -> None:
+    """Tensors plus a JSON header (with the tensors' checksum) in one atomically written file."""
+    from safetensors.torch import save
+
+    tensors = {name: t.detach().cpu().contiguous() for name, t in tensors.items()}
+    header = {**header, "tensors_sha256": tensors_sha256(tensors)}
+    atomic_write_bytes(path, save(tensors, metadata={HEADER_KEY: json.dumps(header)}))
+
+
+def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """What `save_tensors` wrote, checked: a file that is not safetensors (a pickle, say), is
+    truncated, or whose tensors do not match the recorded checksum is refused."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
+    try:
+        data = path.read_bytes()
+        tensors = load(data)
+        # The format: an 8-byte little-endian length, then that many bytes of JSON header.
+        size = int.from_bytes(data[:8], "little")
+        header = json.loads(json.loads(data[8 : 8 + size])["__metadata__"][HEADER_KEY])
+    except (SafetensorError, KeyError, TypeError, ValueError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise PosattnError(
+            f"{path}: not a posattn safetensors file, or a damaged one ({reason})"
+        ) from None
+    except OSError as error:
+        raise PosattnError(f"{path}: cannot read ({error.strerror})") from None
+    if not isinstance(header, dict) or tensors_sha256(tensors) != header.get("tensors_sha256"):
+        raise PosattnError(f"{path}: the tensors do not match their recorded checksum (altered?)")
+    return tensors, header
+
+
 def save_model(
     directory: Path, tagger: Tagger, vocabs: Vocabularies, config: Config, metrics: dict[str, Any]
 ) -> None:
-    from safetensors.torch import save
-
-    tensors = {name: t.detach().cpu().contiguous() for name, t in tagger.state_dict().items()}
-    weights = save(tensors)
-    atomic_write_bytes(directory / WEIGHTS_FILE, weights)
     meta = {
         "format": FORMAT_VERSION,
         "posattn_version": __version__,
-        "weights_sha256": hashlib.sha256(weights).hexdigest(),
         "config": config_to_dict(config),
         "vocabularies": vocabs.to_json(),
         "metrics": metrics,
     }
-    # Written last: a model folder whose JSON names these weights is complete.
+    save_tensors(directory / WEIGHTS_FILE, tagger.state_dict(), meta)
+    # For people and other tools; loading reads the weights file's own header.
     atomic_write_json(directory / META_FILE, meta)
 
 
 def load_model(directory: Path, device: torch.device | str = "cpu") -> LoadedModel:
-    from safetensors import SafetensorError
-    from safetensors.torch import load
-
-    meta_path, weights_path = directory / META_FILE, directory / WEIGHTS_FILE
-    if not meta_path.is_file() or not weights_path.is_file():
+    weights_path = directory / WEIGHTS_FILE
+    if not weights_path.is_file():
         raise PosattnError(
-            f"{directory}: no trained model here (expected {META_FILE} and {WEIGHTS_FILE}); "
+            f"{directory}: no trained model here (expected {WEIGHTS_FILE}); "
             "train one with `posattn train` or pass --model DIR"
         )
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise PosattnError(f"{meta_path}: not valid JSON ({error})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
-        found = meta.get("format") if isinstance(meta, dict) else None
+    tensors, meta = load_tensors(weights_path)
+    if meta.get("format") != FORMAT_VERSION:
         raise PosattnError(
-            f"{meta_path}: model format {found!r}, this posattn reads format {FORMAT_VERSION}"
+            f"{weights_path}: model format {meta.get('format')!r}, this posattn "
+            f"({__version__}) reads format {FORMAT_VERSION}; retrain it with this version"
         )
-    weights = weights_path.read_bytes()
-    if hashlib.sha256(weights).hexdigest() != meta.get("weights_sha256"):
-        raise PosattnError(f"{weights_path}: checksum does not match {META_FILE} (file changed?)")
     try:
         config = config_from_dict(meta["config"])
         vocabs = Vocabularies.from_json(meta["vocabularies"])
         tagger = Tagger.for_vocabularies(config.model, vocabs)
-        tagger.load_state_dict(load(weights))
-    except (KeyError, TypeError, ValueError, RuntimeError, SafetensorError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise PosattnError(f"{directory}: model does not load ({first_line})") from None
+        tagger.load_state_dict(tensors)
+    except (KeyError, TypeError, ValueError, RuntimeError, PosattnError) as error:
+        text = str(error).strip()
+        reason = text.replace("\n", " ")[:300] if text else repr(error)
+        raise PosattnError(f"{weights_path}: model does not load ({reason})") from None
     tagger.to(device).eval()
     return LoadedModel(tagger, vocabs, config, meta)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -73,7 +74,7 @@ def reported_errors() -> Iterator[None]:
         yield
     except PosattnError as error:
         error_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(getattr(error, "exit_code", 1)) from None
     except KeyboardInterrupt:
         error_console.print("[bold red]interrupted[/]")
         raise typer.Exit(130) from None
@@ -82,7 +83,7 @@ def reported_errors() -> Iterator[None]:
 def find_model_dir(model: Path | None) -> Path:
     if model is not None:
         return model
-    trained = sorted(Path("runs").glob("*/model.json"), key=lambda p: p.stat().st_mtime)
+    trained = sorted(Path("runs").glob("*/model.safetensors"), key=lambda p: p.stat().st_mtime)
     if not trained:
         raise PosattnError(
             "no trained model under runs/: train one with `posattn train`, or pass --model DIR"
@@ -92,9 +93,10 @@ def find_model_dir(model: Path | None) -> Path:
 
 @app.command()
 def train(
-    config: Annotated[Path, typer.Option("--config", "-c", help="YAML config file.")] = Path(
-        "configs/ewt.yaml"
-    ),
+    config: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--config", "-c", help="YAML config file [default: configs/ewt.yaml]."),
+    ] = None,
     data_dir: DataDir = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
@@ -112,31 +114,59 @@ def train(
             "--set", help="Override a config key, e.g. --set model.layers=4 (repeatable)."
         ),
     ] = None,
+    resume: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Continue an interrupted run in this folder, with its own config."),
+    ] = None,
 ) -> None:
-    """Train a tagger; the best model by dev accuracy is saved in the run folder."""
-    with reported_errors():
-        from posattn.config import load_config
+    """Train a tagger; the best model by dev accuracy is saved in the run folder.
 
-        flags = {
-            "data.data_dir": str(data_dir) if data_dir else None,
-            "train.seed": seed,
-            "train.device": device.value if device else None,
-            "train.max_minutes": max_minutes,
-        }
-        settings = load_config(
-            config, overrides or [], {k: v for k, v in flags.items() if v is not None}
-        )
-        run_dir = output or Path("runs") / settings.name
+    Ctrl-C or SIGTERM saves the training state; `posattn train --resume RUN` continues it and
+    ends with the same metrics as a run that never stopped.
+    """
+    with reported_errors():
+        from posattn.config import config_from_dict, load_config
+
+        if resume is not None:
+            if config or output or seed is not None or device or max_minutes or overrides:
+                raise PosattnError("--resume continues a run with its own config: give it alone")
+            settings = config_from_dict(_read_json(resume / "config.json"))
+            run_dir = resume
+        else:
+            flags = {
+                "data.data_dir": str(data_dir) if data_dir else None,
+                "train.seed": seed,
+                "train.device": device.value if device else None,
+                "train.max_minutes": max_minutes,
+            }
+            settings = load_config(
+                config or Path("configs/ewt.yaml"),
+                overrides or [],
+                {k: v for k, v in flags.items() if v is not None},
+            )
+            run_dir = output or Path("runs") / settings.name
 
         from posattn.progress import RichReporter
         from posattn.train import train as run_training
 
-        result = run_training(settings, run_dir, RichReporter(console))
+        result = run_training(settings, run_dir, RichReporter(console), resume=resume is not None)
         console.print(
             f"best dev accuracy [bold]{100 * result.best_dev_accuracy:.2f}%[/] at epoch "
             f"{result.best_epoch} ({result.stopped_because}; {result.seconds / 60:.1f} min, "
             f"{result.parameters:,} parameters); model saved in [bold]{run_dir}[/]"
         )
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PosattnError(f"{path}: cannot read ({error.strerror})") from None
+    except ValueError as error:
+        raise PosattnError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise PosattnError(f"{path}: expected a JSON object")
+    return data
 
 
 @app.command("eval")
@@ -161,7 +191,8 @@ def evaluate(
     """Accuracy (overall, unknown words, ambiguous words), per-tag P/R/F1 and top confusions."""
     with reported_errors():
         from posattn.checkpoint import load_model
-        from posattn.data import load_treebank, read_conllu, resolve_data_dir
+        from posattn.data import find_split_files, load_treebank, read_conllu, resolve_data_dir
+        from posattn.evaluate import check_gold_tags
         from posattn.evaluate import evaluate as score
         from posattn.inference import predict
 
@@ -170,12 +201,16 @@ def evaluate(
             rows = [row for path in files for row in read_conllu(path)]
             words, gold = [r["words"] for r in rows], [r["upos"] for r in rows]
             source = ", ".join(map(str, files))
+            if not rows:
+                raise PosattnError(f"{source}: no sentences to evaluate")
         else:
             data = loaded.config.data
             folder = resolve_data_dir(data_dir or data.data_dir, data.treebank)
             part = load_treebank(folder, (split.value,))[split.value]
             words, gold = part["words"], part["upos"]
             source = f"{folder} ({split.value})"
+            files = [find_split_files(folder)[split.value]]
+        check_gold_tags(gold, set(loaded.vocabs.tags.itos), files)
         predictions = predict(
             loaded.tagger, loaded.vocabs, words, max_word_length=loaded.config.data.max_word_length
         )
@@ -313,19 +348,30 @@ def _read_sentences(text: str | None, input_file: Path | None) -> list[str]:
         raise PosattnError('give either TEXT or --input FILE (e.g. posattn tag "I saw a saw")')
     if input_file is not None and str(input_file) != "-":
         try:
-            raw = input_file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise PosattnError(f"{input_file}: not UTF-8 text") from None
+            raw = input_file.read_bytes()
         except OSError as error:
             raise PosattnError(f"{input_file}: cannot read ({error.strerror})") from None
+        content = _decode(raw, str(input_file))
     elif text == "-" or input_file is not None:
-        raw = sys.stdin.read()
+        content = _decode(sys.stdin.buffer.read(), "stdin")
     else:
-        raw = text or ""
-    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+        content = text or ""
+    # Control characters (NUL, escape sequences, ...) are not words: they separate them.
+    content = "".join(
+        " " if unicodedata.category(c) == "Cc" and c not in "\n\r" else c for c in content
+    )
+    lines = [line.strip() for line in content.splitlines() if line.strip()]
     if not lines:
         raise PosattnError("nothing to tag: the input is empty")
     return lines
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise PosattnError(f"{name}:{line}: not UTF-8 text (a binary file?)") from None
 
 
 @app.command()

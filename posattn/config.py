@@ -8,6 +8,7 @@ before any work starts.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -105,6 +106,12 @@ def validate(config: Config) -> None:
     """Reject values that would fail later, naming the key."""
     m, t, d = config.model, config.train, config.data
     checks: list[tuple[bool, str, str]] = [
+        (
+            re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", config.name) is not None,
+            "name",
+            f"{config.name!r} must be a plain file name (letters, digits, . _ -): it names the "
+            "run folder under runs/",
+        ),
         (m.d_model > 0, "model.d_model", "must be positive"),
         (m.heads > 0, "model.heads", "must be positive"),
         (m.d_model % max(m.heads, 1) == 0, "model.heads", f"must divide model.d_model={m.d_model}"),

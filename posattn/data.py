@@ -9,7 +9,9 @@ the syntactic words.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
+import re
 import shutil
 import tempfile
 import urllib.error
@@ -100,6 +102,8 @@ def download(treebank: str = "en_ewt", timeout: float = 60.0) -> Path:
         try:
             with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
                 shutil.copyfileobj(r, out)
+                if r.length:  # bytes the server announced but never sent
+                    raise http.client.IncompleteRead(b"", r.length)
                 out.flush()
                 os.fsync(out.fileno())
             actual = sha256_of(tmp)
@@ -108,6 +112,13 @@ def download(treebank: str = "en_ewt", timeout: float = 60.0) -> Path:
                     f"{url}: checksum mismatch (expected {expected[:12]}…, got {actual[:12]}…)"
                 )
             os.replace(tmp, target)
+        except http.client.HTTPException as error:
+            # The server closed the connection early: nothing partial is kept, so the next
+            # attempt starts over and the checksum still guards the result.
+            raise PosattnError(
+                f"download of {url} broke off ({type(error).__name__}); nothing was kept, "
+                "run the command again"
+            ) from None
         except (urllib.error.URLError, OSError, TimeoutError) as error:
             reason = getattr(error, "reason", error)
             raise PosattnError(
@@ -151,7 +162,8 @@ def resolve_data_dir(data_dir: str | Path | None, treebank: str = "en_ewt") -> P
 
 
 def read_conllu(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield one row per sentence. Errors name the file and line."""
+    """Yield one row per sentence: words, upos, xpos, and the file line of each word. Errors
+    name the file and line."""
     import conllu
 
     try:
@@ -176,13 +188,26 @@ def read_conllu(path: Path) -> Iterator[dict[str, Any]]:
 def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dict[str, Any]:
     # conllu reports a problem but not where: check the columns first, line by line, so an
     # error can name the line; then let the parser read the block.
+    expected_id, lines = 1, []
     for offset, raw in enumerate(block):
+        if raw.startswith("#"):
+            continue
+        where = f"{path}:{first_line + offset}"
         columns = raw.split("\t")
-        if not raw.startswith("#") and len(columns) != 10:
+        if len(columns) != 10:
+            raise PosattnError(f"{where}: expected 10 tab-separated columns, found {len(columns)}")
+        token_id = columns[0]
+        if re.fullmatch(r"[1-9][0-9]*-[1-9][0-9]*|[0-9]+\.[1-9][0-9]*", token_id):
+            continue  # a multiword range or an empty node
+        if not token_id.isdigit():
+            raise PosattnError(f"{where}: ID {token_id!r} is not a word number, range or decimal")
+        if int(token_id) != expected_id:
+            hint = " (a blank line must end each sentence)" if token_id == "1" else ""
             raise PosattnError(
-                f"{path}:{first_line + offset}: expected 10 tab-separated columns, "
-                f"found {len(columns)}"
+                f"{where}: word ID {token_id} where {expected_id} was expected{hint}"
             )
+        expected_id += 1
+        lines.append(first_line + offset)
     try:
         tokens = conllu.parse_token_and_metadata("\n".join(block))
     except conllu.exceptions.ParseException as error:
@@ -193,6 +218,7 @@ def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dic
         "words": [token["form"] for token in words],
         "upos": [token["upos"] for token in words],
         "xpos": [token["xpos"] or "_" for token in words],
+        "lines": lines,
     }
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from posattn.data import read_conllu
+from posattn.errors import PosattnError
 from posattn.vocab import Vocabularies
 
 
@@ -40,6 +43,21 @@ class Evaluation:
             {"gold": g, "predicted": p, "count": n} for g, p, n in self.confusions
         ]
         return data
+
+
+def check_gold_tags(gold: list[list[str]], known: set[str], files: list[Path]) -> None:
+    """Refuse gold tags the model cannot predict, naming the first one's file and line (read
+    again only then: the cached treebank does not keep line numbers)."""
+    if all(tag in known for sentence in gold for tag in sentence):
+        return
+    for path in files:
+        for row in read_conllu(path):
+            for tag, line in zip(row["upos"], row["lines"], strict=True):
+                if tag not in known:
+                    raise PosattnError(
+                        f"{path}:{line}: gold UPOS {tag!r} is not a tag this model knows "
+                        f"({', '.join(sorted(known))}): its tag set differs from this data's"
+                    )
 
 
 def _fraction(correct: int, total: int) -> float | None:

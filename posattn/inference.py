@@ -19,6 +19,24 @@ class Prediction:
     """The probability the model gives each chosen tag."""
 
 
+def windows(length: int, size: int) -> list[tuple[int, int]]:
+    """Overlapping (start, end) spans of at most `size` tokens covering 0..length; consecutive
+    spans share half a window, so every token is well inside at least one of them."""
+    if length <= size:
+        return [(0, length)]
+    step = max(1, size // 2)
+    starts = [*range(0, length - size, step), length - size]
+    return [(start, start + size) for start in starts]
+
+
+def _most_central(position: int, spans: list[tuple[int, int]]) -> int:
+    """The span in which `position` has the most context on its shorter side."""
+    return max(
+        range(len(spans)),
+        key=lambda i: min(position - spans[i][0], spans[i][1] - 1 - position),
+    )
+
+
 def predict(
     tagger: Tagger,
     vocabs: Vocabularies,
@@ -26,16 +44,52 @@ def predict(
     batch_tokens: int = 4000,
     max_word_length: int = 24,
     device: torch.device | str = "cpu",
+    max_tokens: int = 256,
 ) -> list[Prediction]:
-    """Tag tokenised sentences; batches group similar lengths, results keep the input order."""
-    limit = tagger.max_length
-    for number, sentence in enumerate(sentences, start=1):
-        if limit is not None and len(sentence) > limit:
-            raise PosattnError(
-                f"sentence {number} has {len(sentence)} tokens, more than the {limit} positions "
-                "this model learned (model.max_positions); split it, or use a model trained "
-                "with model.position=relative or sinusoidal"
-            )
+    """Tag tokenised sentences; batches group similar lengths, results keep the input order.
+
+    A sentence longer than `max_tokens` (or than a learned position table) is tagged in
+    overlapping windows, each token by the window where it sits most centrally: attention costs
+    memory quadratic in length, and a 10,000-token "sentence" is a pasted document anyway.
+    """
+    size = min(max_tokens, tagger.max_length or max_tokens)
+    spans_of = [windows(len(sentence), size) for sentence in sentences]
+    tagged = _predict_pieces(
+        tagger,
+        vocabs,
+        [
+            sentence[a:b]
+            for sentence, spans in zip(sentences, spans_of, strict=True)
+            for a, b in spans
+        ],
+        batch_tokens,
+        max_word_length,
+        torch.device(device),
+    )
+    results, cursor = [], 0
+    for sentence, spans in zip(sentences, spans_of, strict=True):
+        outputs = tagged[cursor : cursor + len(spans)]
+        cursor += len(spans)
+        if len(spans) == 1:
+            results.append(outputs[0])
+            continue
+        tags, probabilities = [], []
+        for position in range(len(sentence)):
+            best = _most_central(position, spans)
+            tags.append(outputs[best].tags[position - spans[best][0]])
+            probabilities.append(outputs[best].probabilities[position - spans[best][0]])
+        results.append(Prediction(tags, probabilities))
+    return results
+
+
+def _predict_pieces(
+    tagger: Tagger,
+    vocabs: Vocabularies,
+    sentences: list[list[str]],
+    batch_tokens: int,
+    max_word_length: int,
+    device: torch.device,
+) -> list[Prediction]:
     tagger.eval()
     results: list[Prediction | None] = [None] * len(sentences)
     nonempty = [i for i, sentence in enumerate(sentences) if sentence]
@@ -45,7 +99,7 @@ def predict(
     for group in bucket_batches(lengths, batch_tokens):
         indices = [nonempty[g] for g in group]
         batch = make_batch([sentences[i] for i in indices], vocabs, None, max_word_length)
-        best, chosen = tagger.predict(batch.to(torch.device(device))).max(dim=-1)
+        best, chosen = tagger.predict(batch.to(device)).max(dim=-1)
         for row, index in enumerate(indices):
             n = len(sentences[index])
             results[index] = Prediction(

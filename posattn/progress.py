@@ -36,9 +36,11 @@ class RichReporter:
         self.history: list[EpochMetrics] = []
         self.best_epoch = 0
 
-    def start(self, total_steps: int) -> None:
+    def start(self, total_steps: int, completed: int = 0) -> None:
         self.progress.start()
-        self.task = self.progress.add_task("train", total=total_steps, epoch=1, loss=0.0, speed=0.0)
+        self.task = self.progress.add_task(
+            "train", total=total_steps, completed=completed, epoch=1, loss=0.0, speed=0.0
+        )
 
     def step(self, epoch: int, loss: float, tokens_per_second: float) -> None:
         assert self.task is not None
@@ -120,8 +122,10 @@ class VariantBar:
         self.name = name
         self.task: TaskID | None = None
 
-    def start(self, total_steps: int) -> None:
-        self.task = self.progress.add_task(self.name, total=total_steps, detail="")
+    def start(self, total_steps: int, completed: int = 0) -> None:
+        self.task = self.progress.add_task(
+            self.name, total=total_steps, completed=completed, detail=""
+        )
 
     def step(self, epoch: int, loss: float, tokens_per_second: float) -> None:
         assert self.task is not None

@@ -7,10 +7,15 @@ The loop only calls `model.loss(batch)` and `predict(...)`; what it reports goes
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -19,12 +24,19 @@ import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from posattn.batching import Batch, bucket_batches, make_batch
-from posattn.checkpoint import atomic_write_bytes, atomic_write_json, save_model
+from posattn.checkpoint import (
+    atomic_write_bytes,
+    atomic_write_json,
+    load_tensors,
+    save_model,
+    save_tensors,
+)
 from posattn.config import Config, config_to_dict
 from posattn.data import load_treebank, resolve_data_dir
 from posattn.errors import PosattnError
 from posattn.inference import predict
 from posattn.model import Tagger
+from posattn.provenance import describe_run
 from posattn.vocab import Vocabularies
 
 
@@ -58,15 +70,19 @@ class TrainResult:
     parameters: int
 
 
+CHECKPOINT_FILE = "checkpoint.safetensors"
+CHECKPOINT_FORMAT = 1
+
+
 class Reporter(Protocol):
-    def start(self, total_steps: int) -> None: ...
+    def start(self, total_steps: int, completed: int = 0) -> None: ...
     def step(self, epoch: int, loss: float, tokens_per_second: float) -> None: ...
     def epoch_end(self, metrics: EpochMetrics, improved: bool) -> None: ...
     def stop(self) -> None: ...
 
 
 class SilentReporter:
-    def start(self, total_steps: int) -> None:
+    def start(self, total_steps: int, completed: int = 0) -> None:
         pass
 
     def step(self, epoch: int, loss: float, tokens_per_second: float) -> None:
@@ -205,26 +221,81 @@ def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run
     )
 
 
+@dataclass
+class TrainingState:
+    """Where a run stands between two steps: all a resumed run needs besides the tensors."""
+
+    epoch: int = 1
+    """The epoch in progress (1-based)."""
+    batch: int = 0
+    """Batches of it already done."""
+    epoch_loss: float = 0.0
+    """Sum over those batches of loss x tokens."""
+    epoch_tokens: int = 0
+    best_accuracy: float = -1.0
+    best_epoch: int = 0
+    epochs_without_gain: int = 0
+    seconds: float = 0.0
+    """Training time spent before this process took over."""
+
+
+class TrainingInterrupted(PosattnError):
+    """Training stopped on SIGINT/SIGTERM after saving a checkpoint to resume from."""
+
+    def __init__(self, signum: int, output_dir: Path) -> None:
+        super().__init__(
+            f"interrupted by {signal.Signals(signum).name}: training state saved in "
+            f"{output_dir / CHECKPOINT_FILE}; continue with `posattn train --resume {output_dir}`"
+        )
+        self.exit_code = 128 + signum
+
+
+@dataclass
+class StopRequest:
+    signum: int | None = None
+
+
+@contextmanager
+def stop_on_signals(request: StopRequest) -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM ask the loop to stop at the next step, instead of killing it
+    halfway through an optimizer update."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    def ask_to_stop(signum: int, frame: object) -> None:
+        request.signum = signum
+
+    previous = {s: signal.signal(s, ask_to_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def train_epoch(
     run: Run,
-    epoch: int,
+    state: TrainingState,
     data: TreebankSplits,
     vocabs: Vocabularies,
     config: Config,
     reporter: Reporter,
-) -> tuple[float, int, bool]:
-    """One pass over the epoch's batches: (mean loss per token, tokens seen, out of time)."""
+    stop: StopRequest,
+) -> bool:
+    """Run the epoch's remaining batches; stop early if asked to. Returns: out of time."""
     run.model.train()
-    total_loss, total_tokens = 0.0, 0
-    started = time.monotonic()
-    for indices in run.epoch_batches[epoch - 1]:
-        batch = _training_batch(data, vocabs, indices, config).to(run.device)
+    started, tokens_here = time.monotonic(), 0
+    batches = run.epoch_batches[state.epoch - 1]
+    while state.batch < len(batches):
+        batch = _training_batch(data, vocabs, batches[state.batch], config).to(run.device)
         loss = run.model.loss(batch, config.train.label_smoothing)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
             raise PosattnError(
-                f"training diverged at epoch {epoch} (loss {loss_value}); "
-                "the best model so far is kept; try a lower train.lr"
+                f"training diverged at epoch {state.epoch}, step {run.scheduler.last_epoch + 1} "
+                f"(loss {loss_value}); the best model and the last epoch's checkpoint are kept; "
+                "try a lower train.lr"
             )
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -233,12 +304,86 @@ def train_epoch(
         run.scheduler.step()
         if run.averaged is not None:
             run.averaged.update_parameters(run.model)
-        total_loss += loss_value * batch.num_tokens
-        total_tokens += batch.num_tokens
-        reporter.step(epoch, loss_value, total_tokens / max(1e-9, time.monotonic() - started))
+        state.batch += 1
+        state.epoch_loss += loss_value * batch.num_tokens
+        state.epoch_tokens += batch.num_tokens
+        tokens_here += batch.num_tokens
+        speed = tokens_here / max(1e-9, time.monotonic() - started)
+        reporter.step(state.epoch, loss_value, speed)
+        if stop.signum is not None:
+            return False
         if time.monotonic() > run.deadline:
-            return total_loss / max(1, total_tokens), total_tokens, True
-    return total_loss / max(1, total_tokens), total_tokens, False
+            return True
+    return False
+
+
+def data_digest(data: TreebankSplits) -> str:
+    """Identifies the training data, so a run is never resumed on different sentences."""
+    digest = hashlib.sha256()
+    for part in (data.train_words, data.train_tags, data.dev_words, data.dev_tags):
+        for sentence in part:
+            digest.update(("\t".join(sentence) + "\n").encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def save_checkpoint(
+    run: Run, state: TrainingState, config: Config, data: TreebankSplits, output_dir: Path
+) -> None:
+    tensors = {f"model.{k}": v for k, v in run.model.state_dict().items()}
+    if run.averaged is not None:
+        tensors.update({f"averaged.{k}": v for k, v in run.averaged.state_dict().items()})
+    optimizer = run.optimizer.state_dict()
+    for index, values in optimizer["state"].items():
+        tensors.update({f"optimizer.{index}.{key}": v for key, v in values.items()})
+    tensors["rng.torch"] = torch.get_rng_state()
+    header = {
+        "format": CHECKPOINT_FORMAT,
+        "state": asdict(state),
+        "config": config_to_dict(config),
+        "data_sha256": data_digest(data),
+        "optimizer_groups": optimizer["param_groups"],
+        "scheduler": run.scheduler.state_dict(),
+    }
+    save_tensors(output_dir / CHECKPOINT_FILE, tensors, header)
+
+
+def restore_checkpoint(
+    run: Run, config: Config, data: TreebankSplits, output_dir: Path
+) -> TrainingState:
+    path = output_dir / CHECKPOINT_FILE
+    tensors, header = load_tensors(path)
+    if header.get("format") != CHECKPOINT_FORMAT:
+        raise PosattnError(f"{path}: checkpoint format {header.get('format')!r} is not readable")
+    if header["config"] != config_to_dict(config):
+        raise PosattnError(f"{path}: saved with another config than {output_dir / 'config.json'}")
+    if header["data_sha256"] != data_digest(data):
+        raise PosattnError(f"{path}: the training data changed since the run was interrupted")
+
+    def section(prefix: str) -> dict[str, torch.Tensor]:
+        return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+    run.model.load_state_dict(section("model."))
+    if run.averaged is not None:
+        run.averaged.load_state_dict(section("averaged."))
+    optimizer_state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in section("optimizer.").items():
+        index, name = key.split(".", 1)
+        optimizer_state.setdefault(int(index), {})[name] = value
+    run.optimizer.load_state_dict(
+        {"state": optimizer_state, "param_groups": header["optimizer_groups"]}
+    )
+    run.scheduler.load_state_dict(header["scheduler"])
+    torch.set_rng_state(tensors["rng.torch"])
+    state = TrainingState(**header["state"])
+    run.deadline -= state.seconds
+    return state
+
+
+def _keep_epochs_before(metrics_path: Path, epoch: int) -> None:
+    """A run killed after logging an epoch but before its checkpoint logs that epoch again."""
+    kept = [e for e in read_metrics(metrics_path.parent) if e["epoch"] < epoch]
+    atomic_write_bytes(metrics_path, "".join(json.dumps(e) + "\n" for e in kept).encode())
 
 
 def train(
@@ -246,61 +391,73 @@ def train(
     output_dir: Path,
     reporter: Reporter | None = None,
     data: TreebankSplits | None = None,
+    resume: bool = False,
 ) -> TrainResult:
-    """Train from scratch; the best model (by dev accuracy) is in `output_dir` when this returns."""
+    """Train from scratch (or `resume` an interrupted run in `output_dir`); the best model by dev
+    accuracy is in `output_dir` when this returns.
+
+    A checkpoint is saved after every epoch and when SIGINT/SIGTERM arrives (then
+    TrainingInterrupted is raised); a resumed run ends with the same metrics as one that never
+    stopped.
+    """
     reporter = reporter or SilentReporter()
+    if resume and not (output_dir / CHECKPOINT_FILE).is_file():
+        raise PosattnError(
+            f"{output_dir}: nothing to resume (no {CHECKPOINT_FILE}: the run finished, or "
+            "stopped before its first checkpoint)"
+        )
     if config.train.threads:
         torch.set_num_threads(config.train.threads)
-    data = data or load_splits(config)
+    data_folder = None
+    if data is None:
+        data_folder = resolve_data_dir(config.data.data_dir, config.data.treebank)
+        data = load_splits(config)
     check_lengths(config, data)
     vocabs = Vocabularies.build(data.train_words, data.train_tags, config.data.min_word_count)
     run = start_run(config, vocabs, data)
-
-    output_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(output_dir / "config.json", config_to_dict(config))
     metrics_path = output_dir / "metrics.jsonl"
-    metrics_path.unlink(missing_ok=True)
+    for leftover in output_dir.glob(".*.tmp"):  # from a process killed while writing one
+        leftover.unlink()
+    if resume:
+        state = restore_checkpoint(run, config, data, output_dir)
+        _keep_epochs_before(metrics_path, state.epoch)
+    else:
+        state = TrainingState()
+        output_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(output_dir / "config.json", config_to_dict(config))
+        atomic_write_json(output_dir / "run.json", describe_run(data_folder))
+        metrics_path.unlink(missing_ok=True)
+        (output_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
 
-    started = time.monotonic()
-    best_accuracy, best_epoch, epochs_without_gain = -1.0, 0, 0
-    stopped_because = "all epochs done"
-    epoch = 0
-    reporter.start(run.total_steps)
-    try:
-        for epoch in range(1, config.train.epochs + 1):
-            epoch_started = time.monotonic()
-            loss, tokens, out_of_time = train_epoch(run, epoch, data, vocabs, config, reporter)
-            metrics = EpochMetrics(
-                epoch=epoch,
-                step=run.scheduler.last_epoch,
-                train_loss=loss,
-                dev_accuracy=dev_accuracy(run.evaluated, vocabs, data, config, run.device),
-                lr=float(run.scheduler.get_last_lr()[0]),
-                seconds=time.monotonic() - started,
-                tokens_per_second=tokens / max(1e-9, time.monotonic() - epoch_started),
-            )
-            with metrics_path.open("a", encoding="utf-8") as log:
-                log.write(json.dumps(asdict(metrics)) + "\n")
-            improved = metrics.dev_accuracy > best_accuracy
-            if improved:
-                best_accuracy, best_epoch, epochs_without_gain = metrics.dev_accuracy, epoch, 0
-                summary = {**asdict(metrics), "parameters": count_parameters(run.model)}
-                save_model(output_dir, run.evaluated, vocabs, config, summary)
-            else:
-                epochs_without_gain += 1
-            reporter.epoch_end(metrics, improved)
-            if out_of_time:
-                stopped_because = f"time budget of {config.train.max_minutes} min reached"
-                break
-            if epochs_without_gain >= config.train.patience:
-                stopped_because = f"no dev gain for {config.train.patience} epochs"
-                break
-    finally:
-        reporter.stop()
+    started = time.monotonic() - state.seconds
+    stopped_because = ""
+    stop = StopRequest()
+    reporter.start(run.total_steps, run.scheduler.last_epoch)
+    with stop_on_signals(stop):
+        try:
+            while state.epoch <= config.train.epochs:
+                out_of_time = train_epoch(run, state, data, vocabs, config, reporter, stop)
+                if stop.signum is not None and state.batch < len(
+                    run.epoch_batches[state.epoch - 1]
+                ):
+                    state.seconds = time.monotonic() - started
+                    save_checkpoint(run, state, config, data, output_dir)
+                    raise TrainingInterrupted(stop.signum, output_dir)
+                stopped_because = _end_epoch(
+                    run, state, config, data, vocabs, output_dir, started, reporter, out_of_time
+                )
+                if stopped_because != "continue":
+                    break
+                save_checkpoint(run, state, config, data, output_dir)
+                if stop.signum is not None:
+                    raise TrainingInterrupted(stop.signum, output_dir)
+        finally:
+            reporter.stop()
+    (output_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # finished: nothing left to resume
     result = TrainResult(
-        best_dev_accuracy=best_accuracy,
-        best_epoch=best_epoch,
-        epochs_run=epoch,
+        best_dev_accuracy=state.best_accuracy,
+        best_epoch=state.best_epoch,
+        epochs_run=state.epoch - 1,
         seconds=time.monotonic() - started,
         stopped_because=stopped_because,
         parameters=count_parameters(run.model),
@@ -308,6 +465,55 @@ def train(
     atomic_write_json(output_dir / "train_result.json", asdict(result))
     draw_curves({config.name: read_metrics(output_dir)}, output_dir / "curves.png")
     return result
+
+
+def _end_epoch(
+    run: Run,
+    state: TrainingState,
+    config: Config,
+    data: TreebankSplits,
+    vocabs: Vocabularies,
+    output_dir: Path,
+    started: float,
+    reporter: Reporter,
+    out_of_time: bool,
+) -> str:
+    """Score on dev, log, save the model if it improved; then move `state` to the next epoch.
+    Returns why training stops now, or "continue"."""
+    metrics = EpochMetrics(
+        epoch=state.epoch,
+        step=run.scheduler.last_epoch,
+        train_loss=state.epoch_loss / max(1, state.epoch_tokens),
+        dev_accuracy=dev_accuracy(run.evaluated, vocabs, data, config, run.device),
+        lr=float(run.scheduler.get_last_lr()[0]),
+        seconds=time.monotonic() - started,
+        tokens_per_second=state.epoch_tokens
+        / max(1e-9, time.monotonic() - started - state.seconds),
+    )
+    with (output_dir / "metrics.jsonl").open("a", encoding="utf-8") as log:
+        log.write(json.dumps(asdict(metrics)) + "\n")
+    improved = metrics.dev_accuracy > state.best_accuracy
+    if improved:
+        state.best_accuracy, state.best_epoch, state.epochs_without_gain = (
+            metrics.dev_accuracy,
+            state.epoch,
+            0,
+        )
+        summary = {**asdict(metrics), "parameters": count_parameters(run.model)}
+        save_model(output_dir, run.evaluated, vocabs, config, summary)
+    else:
+        state.epochs_without_gain += 1
+    reporter.epoch_end(metrics, improved)
+    finished_epoch = state.epoch
+    state.epoch, state.batch, state.epoch_loss, state.epoch_tokens = state.epoch + 1, 0, 0.0, 0
+    state.seconds = time.monotonic() - started
+    if out_of_time:
+        return f"time budget of {config.train.max_minutes} min reached"
+    if state.epochs_without_gain >= config.train.patience:
+        return f"no dev gain for {config.train.patience} epochs"
+    if finished_epoch == config.train.epochs:
+        return "all epochs done"
+    return "continue"
 
 
 def read_metrics(run_dir: Path) -> list[dict[str, float]]:

@@ -69,3 +69,12 @@ def assert_picture(path: Path, min_width: int = 500, min_height: int = 300) -> N
     image = np.asarray(Image.open(path).convert("L"), dtype=float)
     assert image.shape[0] >= min_height and image.shape[1] >= min_width, (path, image.shape)
     assert image.std() > 10, f"{path} is blank"
+
+
+def toy_treebank(folder: Path, train: int = 400) -> Path:
+    """The toy language as a UD folder: train, dev and test CoNLL-U files."""
+    splits = {}
+    for split, count, seed in (("train", train, 1), ("dev", 50, 2), ("test", 50, 3)):
+        words, tags = toy_language(count, seed)
+        splits[split] = [list(zip(w, t, strict=True)) for w, t in zip(words, tags, strict=True)]
+    return write_treebank(folder, splits)

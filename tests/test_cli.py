@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from posattn.cli import app
+from posattn.data import RELEASES
 
 from .conftest import assert_picture
 
@@ -85,6 +86,12 @@ def test_training_writes_a_self_describing_model(trained_model: Path) -> None:
         json.loads(line) for line in (trained_model / "metrics.jsonl").read_text().splitlines()
     ]
     assert [e["epoch"] for e in epochs] == [1, 2]
+    # Traceable: versions, the data files' checksums and the source commit (None outside git).
+    run = json.loads((trained_model / "run.json").read_text())
+    assert run["packages"]["torch"] and run["packages"]["safetensors"] and "git" in run
+    assert (
+        run["data_files"]["train"]["sha256"] == RELEASES["en_ewt"].sha256["en_ewt-ud-train.conllu"]
+    )
     # learned, not just ran: 1,500 sentences for 2 epochs beats tagging everything NOUN (~17%)
     assert epochs[-1]["dev_accuracy"] > 0.7
 

@@ -11,7 +11,7 @@ from posattn.cli import app
 from posattn.compare import load_suite
 from posattn.errors import PosattnError
 
-from .conftest import assert_picture, toy_language, write_treebank
+from .conftest import assert_picture, toy_treebank
 
 runner = CliRunner()
 QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
@@ -35,14 +35,6 @@ sentences:
   - text: I saw a saw .
     expected: PRON VERB DET NOUN PUNCT
 """
-
-
-def toy_treebank(folder: Path) -> Path:
-    splits = {}
-    for split, count, seed in (("train", 400, 1), ("dev", 50, 2), ("test", 50, 3)):
-        words, tags = toy_language(count, seed)
-        splits[split] = [list(zip(w, t, strict=True)) for w, t in zip(words, tags, strict=True)]
-    return write_treebank(folder, splits)
 
 
 def statuses(output: Path) -> dict[str, str]:

@@ -48,11 +48,29 @@ def test_wrong_column_count_names_file_and_line(tmp_path: Path) -> None:
         list(read_conllu(path))
 
 
-def test_non_integer_id_is_an_error_naming_the_file(tmp_path: Path) -> None:
+def test_non_integer_id_is_an_error_naming_the_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "bad-ud-train.conllu"
     path.write_text(MULTIWORD.replace("4\tgo\tgo", "four\tgo\tgo"))
-    with pytest.raises(PosattnError, match=str(path)):
+    with pytest.raises(PosattnError, match=re.escape(f"{path}:7: ID 'four' is not a word number")):
         list(read_conllu(path))
+
+
+def test_a_token_line_outside_its_sentence_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad-ud-train.conllu"
+    stray = "1\tThen\tthen\tADV\tRB\t_\t0\troot\t_\t_\n"
+    path.write_text(MULTIWORD.rstrip("\n") + "\n" + stray + "\n")  # no blank line before it
+    expected = f"{path}:9: word ID 1 where 6 was expected (a blank line must end each sentence)"
+    with pytest.raises(PosattnError, match=re.escape(expected)):
+        list(read_conllu(path))
+
+
+def test_an_empty_file_and_a_missing_split_are_named(tmp_path: Path) -> None:
+    (tmp_path / "x-ud-train.conllu").write_text("")
+    (tmp_path / "x-ud-dev.conllu").write_text(MULTIWORD)
+    with pytest.raises(PosattnError, match=re.escape(f"{tmp_path / 'x-ud-train.conllu'}: no sent")):
+        load_treebank(tmp_path, ("train",))
+    with pytest.raises(PosattnError, match=re.escape(f"{tmp_path}: no *-ud-test.conllu file")):
+        load_treebank(tmp_path, ("dev", "test"))
 
 
 def test_non_utf8_names_the_line(tmp_path: Path) -> None:

@@ -63,3 +63,39 @@ def test_no_network_says_how_to_supply_the_files(monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 1
     assert "could not download" in result.output and "--data-dir" in result.output
     assert "POSATTN_DATA_DIR" in result.output and "Traceback" not in result.output
+
+
+class CuttingHandler(QuietHandler):
+    """Promises the whole file, sends half of it, and hangs up."""
+
+    def do_GET(self) -> None:
+        body = (Path(self.directory) / self.path.lstrip("/")).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
+
+def test_a_broken_transfer_keeps_nothing_and_a_retry_starts_over(
+    ewt_dir: Path, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = functools.partial(CuttingHandler, directory=str(ewt_dir))
+    cutting = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=cutting.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{cutting.server_address[1]}/{{file}}"
+        use_release(monkeypatch, url, data.RELEASES["en_ewt"].sha256)
+        result = CliRunner().invoke(app, ["data", "download", "en_ewt"])
+    finally:
+        cutting.shutdown()
+        cutting.server_close()
+    assert result.exit_code == 1
+    assert "broke off (IncompleteRead); nothing was kept, run the command again" in result.output
+    folder = data.cache_root() / "treebanks" / "en_ewt"
+    assert list(folder.iterdir()) == []
+
+    use_release(monkeypatch, server + "/{file}", data.RELEASES["en_ewt"].sha256)
+    assert data.download("en_ewt") == folder
+    assert sorted(p.name for p in folder.iterdir()) == sorted(data.RELEASES["en_ewt"].sha256)

@@ -100,13 +100,23 @@ def test_without_positions_the_two_saws_are_indistinguishable() -> None:
         assert not torch.allclose(ordered[1], ordered[3], atol=1e-4), position
 
 
-def test_learned_positions_refuse_a_sentence_longer_than_their_table() -> None:
-    tagger = tiny_tagger(position="learned", max_positions=8)
-    assert tagger.max_length == 8
-    assert len(predict(tagger, VOCABS, [["saw"] * 8])[0].tags) == 8
-    with pytest.raises(PosattnError, match="sentence 2 has 9 tokens, more than the 8 positions"):
-        predict(tagger, VOCABS, [["I"], ["saw"] * 9])
-    assert tiny_tagger(position="relative").max_length is None
+def test_long_sentences_are_tagged_in_overlapping_windows() -> None:
+    learned = tiny_tagger(position="learned", max_positions=8)
+    assert learned.max_length == 8
+    assert len(predict(learned, VOCABS, [["saw"] * 30])[0].tags) == 30  # beyond its table
+    # A +-2 window encoder needs 2 tokens of context each side; windows of 24 give every token
+    # at least 6: tagging in windows must then equal tagging the whole sentence at once.
+    window = tiny_tagger(encoder="window", position="none", window=2)
+    long = [WORDS[i * 7 % len(WORDS)] for i in range(100)]
+    whole = predict(window, VOCABS, [long], max_tokens=1000)[0]
+    pieces = predict(window, VOCABS, [long], max_tokens=24)[0]
+    assert pieces.tags == whole.tags
+    torch.testing.assert_close(pieces.probabilities, whole.probabilities)
+
+
+def test_a_ten_thousand_token_sentence_is_tagged_whole() -> None:
+    tags = predict(tiny_tagger(position="relative"), VOCABS, [["saw", "a"] * 5000])[0].tags
+    assert len(tags) == 10_000
 
 
 def test_attention_maps_are_the_models_weights_row_by_row() -> None:

@@ -1,0 +1,89 @@
+"""Bad input at the command line: one line on stderr naming what is wrong, exit status 1, no
+traceback; odd but valid text is tagged."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from posattn.cli import app
+
+from .conftest import conllu_sentence, toy_treebank
+
+runner = CliRunner()
+QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+
+
+@pytest.fixture(scope="module")
+def toy_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("toy")
+    run = folder / "run"
+    result = runner.invoke(
+        app,
+        [
+            *("train", "--config", str(QUICK), "--data-dir", str(toy_treebank(folder / "data"))),
+            *("--output", str(run), "--set", "train.epochs=1", "--set", "train.batch_tokens=200"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def assert_one_line_error(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.output
+
+
+def test_eval_names_the_line_of_a_tag_the_model_does_not_know(
+    toy_model: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "other.conllu"
+    path.write_text(
+        conllu_sentence([("I", "PRON"), ("saw", "VERB")])
+        + conllu_sentence([("a", "DET"), ("saw", "FOO")])
+    )
+    result = runner.invoke(app, ["eval", "--model", str(toy_model), "--file", str(path)])
+    assert_one_line_error(result, f"{path}:7: gold UPOS 'FOO' is not a tag this model knows")
+
+
+def test_eval_of_an_empty_file(toy_model: Path, tmp_path: Path) -> None:
+    path = tmp_path / "empty.conllu"
+    path.write_text("")
+    result = runner.invoke(app, ["eval", "--model", str(toy_model), "--file", str(path)])
+    assert_one_line_error(result, f"{path}: no sentences to evaluate")
+
+
+def test_emoji_mixed_scripts_and_control_characters_are_tagged(toy_model: Path) -> None:
+    text = "I saw a saw 🙂 — Привет мир, 你好。 e\u0301 \x00\x1b[31m ."
+    result = runner.invoke(app, ["tag", "--model", str(toy_model), "-f", "tsv", text])
+    assert result.exit_code == 0, result.output
+    tokens = [line.split("\t")[0] for line in result.output.splitlines() if line]
+    assert "🙂" in tokens and "Привет" in tokens and "\x00" not in result.output
+    assert all("\x1b" not in token for token in tokens)
+
+
+def test_binary_stdin_is_refused(toy_model: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["tag", "--model", str(toy_model), "-"],
+        input=b"I saw a saw\n\x89PNG\r\n\x1a\n\xff\xfe",
+    )
+    assert_one_line_error(result, "stdin:2: not UTF-8 text")
+
+
+def test_a_ten_thousand_token_sentence_gets_ten_thousand_tags(toy_model: Path) -> None:
+    text = " ".join(["I", "saw", "a", "saw"] * 2500)
+    result = runner.invoke(
+        app, ["tag", "--model", str(toy_model), "--pretokenized", "-f", "tsv", text]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(result.output.strip().splitlines()) == 10_000
+
+
+def test_a_config_name_cannot_leave_the_runs_folder(tmp_path: Path) -> None:
+    config = tmp_path / "escape.yaml"
+    config.write_text("name: ../../elsewhere\n")
+    result = runner.invoke(app, ["train", "--config", str(config)])
+    assert_one_line_error(result, "config: name '../../elsewhere' must be a plain file name")

@@ -1,0 +1,183 @@
+"""Faults: Ctrl-C / SIGTERM save a checkpoint and `--resume` ends where an uninterrupted run
+ends; kill -9 while saving never leaves a model that does not load; a diverging loss stops
+training with the last good model and checkpoint kept."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from posattn.checkpoint import load_model, load_tensors
+from posattn.cli import app
+from posattn.config import load_config
+from posattn.errors import PosattnError
+from posattn.model import Tagger
+from posattn.train import (
+    CHECKPOINT_FILE,
+    EpochMetrics,
+    SilentReporter,
+    TrainingInterrupted,
+    TreebankSplits,
+    train,
+)
+
+from .conftest import toy_language, toy_treebank
+
+QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+TOY = ["train.batch_tokens=200", "train.warmup_steps=10", "train.lr=0.005"]
+DATA = TreebankSplits(*toy_language(400, seed=1), *toy_language(50, seed=2))
+runner = CliRunner()
+
+
+def timeless(run: Path) -> list[dict[str, float]]:
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    return [
+        {k: v for k, v in json.loads(line).items() if k not in ("seconds", "tokens_per_second")}
+        for line in lines
+    ]
+
+
+def same_weights(a: Path, b: Path) -> bool:
+    first, second = (
+        load_tensors(a / "model.safetensors")[0],
+        load_tensors(b / "model.safetensors")[0],
+    )
+    return first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
+
+
+class SignalAt(SilentReporter):
+    """Sends this process a real signal at a given training step or at the end of an epoch."""
+
+    def __init__(self, signum: int, step: int | None = None, epoch: int | None = None) -> None:
+        self.signum, self.at_step, self.at_epoch, self.steps = signum, step, epoch, 0
+
+    def step(self, epoch: int, loss: float, tokens_per_second: float) -> None:
+        self.steps += 1
+        if self.steps == self.at_step:
+            os.kill(os.getpid(), self.signum)
+
+    def epoch_end(self, metrics: EpochMetrics, improved: bool) -> None:
+        if metrics.epoch == self.at_epoch:
+            os.kill(os.getpid(), self.signum)
+
+
+@pytest.mark.parametrize(
+    "reporter",
+    [SignalAt(signal.SIGINT, step=15), SignalAt(signal.SIGTERM, epoch=2)],
+    ids=["ctrl-c mid-epoch", "sigterm during dev scoring"],
+)
+def test_an_interrupted_run_resumes_to_the_same_result(tmp_path: Path, reporter: SignalAt) -> None:
+    config = load_config(QUICK, [*TOY, "train.epochs=4", "train.ema_decay=0.9"])
+    train(config, tmp_path / "whole", data=DATA)
+
+    cut = tmp_path / "cut"
+    with pytest.raises(TrainingInterrupted) as stopped:
+        train(config, cut, reporter, data=DATA)
+    assert stopped.value.exit_code == 128 + reporter.signum
+    assert (cut / CHECKPOINT_FILE).is_file()
+    assert len(timeless(cut)) == (1 if reporter.at_step else 2)
+
+    train(config, cut, data=DATA, resume=True)
+    assert timeless(cut) == timeless(tmp_path / "whole")
+    assert same_weights(cut, tmp_path / "whole")
+    assert not (cut / CHECKPOINT_FILE).exists()  # finished: nothing left to resume
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "posattn", "train", *args]
+
+
+def wait_for(condition: object, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and process.poll() is None:  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.002)
+
+
+def test_sigterm_exits_cleanly_and_resume_finishes_the_run(tmp_path: Path) -> None:
+    data = toy_treebank(tmp_path / "toy", train=2000)
+    settings = ["--config", str(QUICK), "--data-dir", str(data), "--set", "train.epochs=3"]
+    settings += [f"--set={s}" for s in TOY]
+    run = tmp_path / "run"
+    process = subprocess.Popen(
+        command(*settings, "--output", str(run)), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    metrics = run / "metrics.jsonl"
+    wait_for(lambda: metrics.is_file() and metrics.read_text().strip(), process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    message = stderr.decode()
+    assert "interrupted by SIGTERM" in message and f"--resume {run}" in message
+    assert "Traceback" not in message
+
+    resumed = runner.invoke(app, ["train", "--resume", str(run)])
+    assert resumed.exit_code == 0, resumed.output
+    whole = runner.invoke(app, ["train", *settings, "--output", str(tmp_path / "whole")])
+    assert whole.exit_code == 0, whole.output
+    assert timeless(run) == timeless(tmp_path / "whole")
+    assert same_weights(run, tmp_path / "whole")
+
+
+def test_resume_needs_something_to_resume(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"name": "x"}))
+    result = runner.invoke(app, ["train", "--resume", str(tmp_path)])
+    assert result.exit_code == 1 and "nothing to resume" in result.output
+    result = runner.invoke(app, ["train", "--resume", str(tmp_path), "--seed", "2"])
+    assert result.exit_code == 1 and "give it alone" in result.output
+
+
+def test_kill_9_while_saving_never_leaves_a_model_that_does_not_load(tmp_path: Path) -> None:
+    data = toy_treebank(tmp_path / "toy")
+    run = tmp_path / "run"
+    fresh = command(
+        "--config", str(QUICK), "--data-dir", str(data), "--output", str(run),
+        "--set", "train.epochs=100", "--set", "train.patience=100", *[f"--set={s}" for s in TOY],
+    )  # fmt: skip
+    # First let a checkpoint appear, so there is something to resume; then kill each process
+    # the moment it is writing a model or a checkpoint, and resume from what is on disk.
+    process = subprocess.Popen(fresh, stderr=subprocess.DEVNULL)
+    wait_for(lambda: (run / CHECKPOINT_FILE).is_file(), process)
+    process.kill()
+    process.wait()
+    caught = 0
+    for attempt in range(4):
+        target = ".model.safetensors." if attempt % 2 else ".checkpoint.safetensors."
+        process = subprocess.Popen(command("--resume", str(run)), stderr=subprocess.DEVNULL)
+
+        def writing(target: str = target) -> bool:
+            return any(p.name.startswith(target) for p in run.iterdir())
+
+        wait_for(writing, process)
+        if process.poll() is None:
+            process.kill()
+            caught += 1
+        process.wait()
+        load_model(run)  # raises if the model is damaged
+        load_tensors(run / CHECKPOINT_FILE)
+    assert caught >= 3, "the kills should mostly land while a file is being written"
+
+
+def test_a_diverging_loss_stops_training_and_keeps_the_last_good_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original, calls = Tagger.loss, [0]
+
+    def poisoned(self: Tagger, batch: object, label_smoothing: float = 0.0) -> torch.Tensor:
+        calls[0] += 1
+        value = original(self, batch, label_smoothing)  # type: ignore[arg-type]
+        return value * float("nan") if calls[0] > 25 else value
+
+    monkeypatch.setattr(Tagger, "loss", poisoned)
+    with pytest.raises(PosattnError, match="training diverged at epoch 3, step 26"):
+        train(load_config(QUICK, [*TOY, "train.epochs=5"]), tmp_path, data=DATA)
+    assert load_model(tmp_path).meta["metrics"]["epoch"] == 2
+    _, header = load_tensors(tmp_path / CHECKPOINT_FILE)
+    assert header["state"]["epoch"] == 3 and header["state"]["batch"] == 0
