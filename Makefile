@@ -5,7 +5,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint format benchmark clean
+.PHONY: install demo test lint format benchmark compare compare-quick figures clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,15 @@ format: install
 
 benchmark: install
 	$(BIN)/python scripts/benchmark.py --config configs/ewt.yaml
+
+compare: install
+	$(BIN)/posattn compare --suite configs/compare.yaml
+
+compare-quick: install
+	$(BIN)/posattn compare --suite configs/compare.yaml --quick
+
+figures: install
+	$(BIN)/python scripts/figures.py --model runs/benchmark-ewt --output docs
 
 clean:
 	rm -rf runs .pytest_cache .mypy_cache .ruff_cache

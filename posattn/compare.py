@@ -3,8 +3,9 @@ way, and write a report (REPORT.md, results.json, PNG plots).
 
 A suite file (`configs/compare.yaml`) names a base config, the budgets (overrides applied to every
 variant) and the variants (overrides that make each one what it is). Each variant trains into its
-own folder under the output folder; a variant already trained with the very same config is reused,
-so an interrupted suite picks up where it stopped, and a variant that fails is reported and skipped.
+own folder under the output folder; a variant already trained with the very same config is reused
+and one interrupted mid-training resumes from its checkpoint, so an interrupted suite picks up
+where it stopped; a variant that fails is reported and the suite goes on.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from posattn.checkpoint import atomic_write_bytes, atomic_write_json
 from posattn.config import Config, config_from_dict, config_to_dict, load_config
 from posattn.errors import PosattnError
 from posattn.measure import measure_model
-from posattn.train import Reporter, SilentReporter, train
+from posattn.train import Reporter, SilentReporter, TrainingInterrupted, resumable, train
 
 OUTCOME_FILE = "outcome.json"
 
@@ -207,7 +208,7 @@ def _train_and_measure(
     outcome = Outcome(variant.name, variant.claim, "trained")
     (run_dir / OUTCOME_FILE).unlink(missing_ok=True)  # stale until this run's one is written
     try:
-        result = train(config, run_dir, reporter)
+        result = train(config, run_dir, reporter, resume=resumable(run_dir, config))
         outcome.train_minutes = result.seconds / 60
         outcome.epochs_run, outcome.best_epoch = result.epochs_run, result.best_epoch
         outcome.dev_curve = [
@@ -215,6 +216,8 @@ def _train_and_measure(
             for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
         ]
         outcome.metrics = measure_model(run_dir, data_dir, tuple(s.text for s in suite.sentences))
+    except TrainingInterrupted:
+        raise  # Ctrl-C stops the suite; running it again resumes this variant
     except PosattnError as error:
         outcome.status, outcome.error = "failed", str(error)
     except Exception as error:  # one broken variant must not cost the rest of the suite

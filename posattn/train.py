@@ -348,6 +348,15 @@ def save_checkpoint(
     save_tensors(output_dir / CHECKPOINT_FILE, tensors, header)
 
 
+def resumable(output_dir: Path, config: Config) -> bool:
+    """Whether `output_dir` holds a readable checkpoint of a run with exactly this config."""
+    try:
+        _, header = load_tensors(output_dir / CHECKPOINT_FILE)
+    except PosattnError:
+        return False
+    return bool(header.get("config") == config_to_dict(config))
+
+
 def restore_checkpoint(
     run: Run, config: Config, data: TreebankSplits, output_dir: Path
 ) -> TrainingState:

@@ -2,14 +2,17 @@
 reported without stopping the rest, finished ones reused, and the report's pictures drawn."""
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from posattn.cli import app
-from posattn.compare import load_suite
+from posattn.compare import SilentSuiteProgress, load_suite, run_suite
 from posattn.errors import PosattnError
+from posattn.train import Reporter, SilentReporter, TrainingInterrupted
 
 from .conftest import assert_picture, toy_treebank
 
@@ -123,3 +126,36 @@ def test_the_shipped_suite_is_valid() -> None:
         v.name for v in suite.variants
     }
     assert suite.sentences[0].text == "I saw a saw"
+
+
+class InterruptAttention(SilentSuiteProgress):
+    """Presses Ctrl-C (a real SIGINT) in the middle of the `attention` variant's training."""
+
+    def variant(self, name: str) -> Reporter:
+        progress = self
+
+        class Bar(SilentReporter):
+            steps = 0
+
+            def step(self, epoch: int, loss: float, tokens_per_second: float) -> None:
+                self.steps += 1
+                if name == "attention" and self.steps == 15 and not progress.pressed:
+                    progress.pressed = True
+                    os.kill(os.getpid(), signal.SIGINT)
+
+        return Bar()
+
+    pressed = False
+
+
+def test_ctrl_c_stops_the_suite_and_the_next_run_resumes_it(tmp_path: Path) -> None:
+    suite_file = tmp_path / "suite.yaml"
+    suite_file.write_text(SUITE.replace("model.max_positions=4", "model.max_positions=8"))
+    suite, data = load_suite(suite_file), str(toy_treebank(tmp_path / "toy"))
+    with pytest.raises(TrainingInterrupted):
+        run_suite(suite, "full", tmp_path / "out", data, progress=InterruptAttention())
+    assert (tmp_path / "out" / "attention" / "checkpoint.safetensors").is_file()
+    outcomes = run_suite(suite, "full", tmp_path / "out", data)
+    assert [o.status for o in outcomes] == ["reused", "reused", "trained"]
+    assert len(outcomes[2].dev_curve) == 6  # epochs 1 to 6, the first one from before the stop
+    assert not (tmp_path / "out" / "attention" / "checkpoint.safetensors").exists()
