@@ -20,10 +20,18 @@ class Batch:
     type_chars: torch.Tensor  # (types, chars) character ids of each distinct form in the batch
     tags: torch.Tensor  # (batch, seq) tag ids, IGNORE_INDEX at padding
     mask: torch.Tensor  # (batch, seq) True at real tokens
+    graph: torch.Tensor | None = None
+    """(batch, seq, seq) True where token i and token j are linked in the dependency tree (either
+    is the other's head) or i == j; given only when the sentences' trees are."""
 
     def to(self, device: torch.device) -> Batch:
         return Batch(
-            *(t.to(device) for t in (self.words, self.types, self.type_chars, self.tags, self.mask))
+            words=self.words.to(device),
+            types=self.types.to(device),
+            type_chars=self.type_chars.to(device),
+            tags=self.tags.to(device),
+            mask=self.mask.to(device),
+            graph=None if self.graph is None else self.graph.to(device),
         )
 
     @property
@@ -36,11 +44,13 @@ def make_batch(
     vocabs: Vocabularies,
     tags: list[list[str]] | None = None,
     max_word_length: int = 24,
+    heads: list[list[int]] | None = None,
 ) -> Batch:
     """Pad a list of tokenised sentences into one Batch.
 
     Each distinct form is run through the character encoder once per batch (`type_chars`),
-    which is several times cheaper than once per token.
+    which is several times cheaper than once per token. `heads` (each word's head, 1-based, 0
+    for the root or none) give the batch its dependency `graph`.
     """
     length = max(len(sentence) for sentence in sentences)
     padding = [0] * length
@@ -71,7 +81,18 @@ def make_batch(
         type_chars=torch.tensor(char_rows, dtype=torch.long),
         tags=torch.tensor(tag_rows, dtype=torch.long),
         mask=torch.tensor([[True] * len(s) + [False] * (length - len(s)) for s in sentences]),
+        graph=None if heads is None else dependency_graph(heads, length),
     )
+
+
+def dependency_graph(heads: list[list[int]], length: int) -> torch.Tensor:
+    """(batch, length, length): each token is linked to itself, its head and its dependents."""
+    graph = torch.eye(length, dtype=torch.bool).repeat(len(heads), 1, 1)
+    for row, sentence_heads in enumerate(heads):
+        for index, head in enumerate(sentence_heads):
+            if 0 < head <= len(sentence_heads):
+                graph[row, index, head - 1] = graph[row, head - 1, index] = True
+    return graph
 
 
 def bucket_batches(

@@ -200,6 +200,7 @@ def evaluate(
         if files:
             rows = [row for path in files for row in read_conllu(path)]
             words, gold = [r["words"] for r in rows], [r["upos"] for r in rows]
+            heads = [r["heads"] for r in rows]
             source = ", ".join(map(str, files))
             if not rows:
                 raise PosattnError(f"{source}: no sentences to evaluate")
@@ -207,12 +208,16 @@ def evaluate(
             data = loaded.config.data
             folder = resolve_data_dir(data_dir or data.data_dir, data.treebank)
             part = load_treebank(folder, (split.value,))[split.value]
-            words, gold = part["words"], part["upos"]
+            words, gold, heads = part["words"], part["upos"], part["heads"]
             source = f"{folder} ({split.value})"
             files = [find_split_files(folder)[split.value]]
         check_gold_tags(gold, set(loaded.vocabs.tags.itos), files)
         predictions = predict(
-            loaded.tagger, loaded.vocabs, words, max_word_length=loaded.config.data.max_word_length
+            loaded.tagger,
+            loaded.vocabs,
+            words,
+            max_word_length=loaded.config.data.max_word_length,
+            heads=heads,
         )
         predicted = [p.tags for p in predictions]
         result = score(words, gold, predicted, loaded.vocabs)

@@ -284,7 +284,10 @@ def markdown_report(suite: Suite, budget: str, outcomes: list[Outcome]) -> str:
         expected = " ".join(sentence.expected) if sentence.expected else "-"
         lines += ["| variant | tags |", "|---|---|", f"| (expected) | {expected} |"]
         for o in (o for o in outcomes if o.measured):
-            tags = o.metrics["tags"].get(sentence.text, "").split()
+            if sentence.text not in o.metrics["tags"]:
+                lines.append(f"| {o.name} | (needs a dependency tree: cannot tag raw text) |")
+                continue
+            tags = o.metrics["tags"][sentence.text].split()
             marked = [
                 f"**{tag}**"
                 if sentence.expected and i < len(sentence.expected) and tag != sentence.expected[i]

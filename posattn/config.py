@@ -47,6 +47,9 @@ class ModelConfig:
     """The +-k of the window and cnn encoders."""
     attention_window: int | None = None
     """Truncate attention to keys at most this many positions away (None: the whole sentence)."""
+    attention_graph: bool = False
+    """An oracle experiment: attend only along the gold dependency tree (to a word's head and
+    dependents). Such a model needs trees, so it evaluates treebank files but cannot tag text."""
     word_dim: int = 128
     char_dim: int = 32
     char_channels: int = 128
@@ -137,6 +140,11 @@ def validate(config: Config) -> None:
         (
             m.encoder == "attention" or m.attention_window is None,
             "model.attention_window",
+            "applies to the attention encoder only",
+        ),
+        (
+            m.encoder == "attention" or not m.attention_graph,
+            "model.attention_graph",
             "applies to the attention encoder only",
         ),
         (m.encoder != "bilstm" or m.d_model % 2 == 0, "model.d_model", "must be even for bilstm"),

@@ -1,7 +1,8 @@
 """Treebank files: find them, download them, read them into a `datasets.DatasetDict`.
 
 A treebank is a folder of CoNLL-U files named by the UD convention (`xx_name-ud-train.conllu`,
-`-dev`, `-test`). Each sentence becomes a row `{"words": [...], "upos": [...], "xpos": [...]}`;
+`-dev`, `-test`). Each sentence becomes a row `{"words", "upos", "xpos", "heads"}` (heads: each
+word's syntactic head, 1-based, 0 for the root);
 multiword-token ranges (`3-4`) and empty nodes (`8.1`) are skipped, because UPOS is annotated on
 the syntactic words.
 """
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from datasets import DatasetDict
 
 SPLITS = ("train", "dev", "test")
+DATASET_LAYOUT = 2
+"""Bumped when the cached rows change (2: `heads`, the dependency tree), so old caches are not
+read as new ones."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,7 @@ def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dic
         "words": [token["form"] for token in words],
         "upos": [token["upos"] for token in words],
         "xpos": [token["xpos"] or "_" for token in words],
+        "heads": [token["head"] if isinstance(token["head"], int) else 0 for token in words],
         "lines": lines,
     }
 
@@ -236,7 +241,7 @@ def load_treebank(folder: Path, splits: tuple[str, ...] = SPLITS) -> DatasetDict
     for split in splits:
         path = files[split]
         key = sha256_of(path)
-        cached = cache_root() / "datasets" / key[:32]
+        cached = cache_root() / "datasets" / f"{key[:32]}-{DATASET_LAYOUT}"
         if cached.is_dir():
             parts[split] = load_from_disk(str(cached))
             continue
@@ -244,7 +249,7 @@ def load_treebank(folder: Path, splits: tuple[str, ...] = SPLITS) -> DatasetDict
         if not rows:
             raise PosattnError(f"{path}: no sentences")
         dataset = Dataset.from_dict(
-            {k: [row[k] for row in rows] for k in ("words", "upos", "xpos")}
+            {k: [row[k] for row in rows] for k in ("words", "upos", "xpos", "heads")}
         )
         _save_atomically(dataset, cached)
         parts[split] = dataset

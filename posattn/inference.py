@@ -45,23 +45,31 @@ def predict(
     max_word_length: int = 24,
     device: torch.device | str = "cpu",
     max_tokens: int = 256,
+    heads: list[list[int]] | None = None,
 ) -> list[Prediction]:
     """Tag tokenised sentences; batches group similar lengths, results keep the input order.
 
     A sentence longer than `max_tokens` (or than a learned position table) is tagged in
     overlapping windows, each token by the window where it sits most centrally: attention costs
     memory quadratic in length, and a 10,000-token "sentence" is a pasted document anyway.
+    `heads` (the sentences' dependency trees) are needed by, and only used by, a model trained
+    with model.attention_graph.
     """
+    if not tagger.config.attention_graph:
+        heads = None
+    elif heads is None:
+        raise PosattnError(
+            "this model attends along gold dependency trees (model.attention_graph): it can "
+            "evaluate treebank files, not tag raw text"
+        )
     size = min(max_tokens, tagger.max_length or max_tokens)
     spans_of = [windows(len(sentence), size) for sentence in sentences]
+    pieces = [(i, a, b) for i, spans in enumerate(spans_of) for a, b in spans]
     tagged = _predict_pieces(
         tagger,
         vocabs,
-        [
-            sentence[a:b]
-            for sentence, spans in zip(sentences, spans_of, strict=True)
-            for a, b in spans
-        ],
+        [sentences[i][a:b] for i, a, b in pieces],
+        None if heads is None else [_rebased(heads[i][a:b], a) for i, a, b in pieces],
         batch_tokens,
         max_word_length,
         torch.device(device),
@@ -82,10 +90,16 @@ def predict(
     return results
 
 
+def _rebased(heads: list[int], start: int) -> list[int]:
+    """Heads of a window starting at `start`, counted from the window; heads outside it: 0."""
+    return [h - start if 0 < h - start <= len(heads) else 0 for h in heads]
+
+
 def _predict_pieces(
     tagger: Tagger,
     vocabs: Vocabularies,
     sentences: list[list[str]],
+    heads: list[list[int]] | None,
     batch_tokens: int,
     max_word_length: int,
     device: torch.device,
@@ -98,7 +112,13 @@ def _predict_pieces(
     lengths = [len(sentences[i]) for i in nonempty]
     for group in bucket_batches(lengths, batch_tokens):
         indices = [nonempty[g] for g in group]
-        batch = make_batch([sentences[i] for i in indices], vocabs, None, max_word_length)
+        batch = make_batch(
+            [sentences[i] for i in indices],
+            vocabs,
+            None,
+            max_word_length,
+            None if heads is None else [heads[i] for i in indices],
+        )
         best, chosen = tagger.predict(batch.to(device)).max(dim=-1)
         for row, index in enumerate(indices):
             n = len(sentences[index])
@@ -139,6 +159,8 @@ def attention_maps(
         raise PosattnError(
             f"this model's encoder is {tagger.config.encoder}: it has no attention to show"
         )
+    if tagger.config.attention_graph:
+        raise PosattnError("this model attends along gold dependency trees: it cannot tag text")
     layers, heads = tagger.config.layers, tagger.config.heads
     if layer is not None and not 1 <= layer <= layers:
         raise PosattnError(f"--layer {layer}: this model has layers 1 to {layers}")

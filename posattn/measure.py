@@ -31,7 +31,11 @@ def measure_model(
         words, gold = treebank[split]["words"], treebank[split]["upos"]
         started = time.perf_counter()
         predictions = predict(
-            loaded.tagger, loaded.vocabs, words, max_word_length=data.max_word_length
+            loaded.tagger,
+            loaded.vocabs,
+            words,
+            max_word_length=data.max_word_length,
+            heads=treebank[split]["heads"],
         )
         seconds = time.perf_counter() - started
         scores = evaluate(words, gold, [p.tags for p in predictions], loaded.vocabs)
@@ -41,10 +45,14 @@ def measure_model(
         results[f"{split}_tokens"] = scores.tokens
         if split == "test":
             results["tagging_tokens_per_second"] = scores.tokens / seconds
-    tokenised = [tokenize(sentence) for sentence in sentences]
-    tagged = predict(loaded.tagger, loaded.vocabs, tokenised, max_word_length=data.max_word_length)
-    results["tags"] = {
-        sentence: " ".join(p.tags) for sentence, p in zip(sentences, tagged, strict=True)
-    }
+    results["tags"] = {}
+    if not loaded.config.model.attention_graph:  # such a model needs trees, raw text has none
+        tokenised = [tokenize(sentence) for sentence in sentences]
+        tagged = predict(
+            loaded.tagger, loaded.vocabs, tokenised, max_word_length=data.max_word_length
+        )
+        results["tags"] = {
+            sentence: " ".join(p.tags) for sentence, p in zip(sentences, tagged, strict=True)
+        }
     results["parameters"] = sum(p.numel() for p in loaded.tagger.parameters())
     return results

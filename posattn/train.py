@@ -46,6 +46,9 @@ class TreebankSplits:
     train_tags: list[list[str]]
     dev_words: list[list[str]]
     dev_tags: list[list[str]]
+    train_heads: list[list[int]] | None = None
+    """Dependency heads, needed only by model.attention_graph."""
+    dev_heads: list[list[int]] | None = None
 
 
 @dataclass
@@ -114,11 +117,15 @@ def load_splits(config: Config) -> TreebankSplits:
     train, dev = treebank["train"], treebank["dev"]
     if config.data.max_train_sentences is not None:
         train = train.select(range(min(config.data.max_train_sentences, len(train))))
-    return TreebankSplits(train["words"], train["upos"], dev["words"], dev["upos"])
+    return TreebankSplits(
+        train["words"], train["upos"], dev["words"], dev["upos"], train["heads"], dev["heads"]
+    )
 
 
 def check_lengths(config: Config, data: TreebankSplits) -> None:
     """Learned positions end at model.max_positions: say so before training, not mid-epoch."""
+    if config.model.attention_graph and (data.train_heads is None or data.dev_heads is None):
+        raise PosattnError("model.attention_graph needs the dependency trees of train and dev")
     if config.model.position != "learned":
         return
     limit = config.model.max_positions
@@ -155,7 +162,12 @@ def dev_accuracy(
     model: Tagger, vocabs: Vocabularies, data: TreebankSplits, config: Config, device: torch.device
 ) -> float:
     predictions = predict(
-        model, vocabs, data.dev_words, max_word_length=config.data.max_word_length, device=device
+        model,
+        vocabs,
+        data.dev_words,
+        max_word_length=config.data.max_word_length,
+        device=device,
+        heads=data.dev_heads if config.model.attention_graph else None,
     )
     correct = total = 0
     for prediction, gold in zip(predictions, data.dev_tags, strict=True):
@@ -324,6 +336,9 @@ def data_digest(data: TreebankSplits) -> str:
         for sentence in part:
             digest.update(("\t".join(sentence) + "\n").encode())
         digest.update(b"\0")
+    for heads in (data.train_heads, data.dev_heads):
+        for sentence_heads in heads or []:
+            digest.update((" ".join(map(str, sentence_heads)) + "\n").encode())
     return digest.hexdigest()
 
 
@@ -551,9 +566,11 @@ def draw_curves(runs: dict[str, list[dict[str, float]]], path: Path) -> None:
 def _training_batch(
     data: TreebankSplits, vocabs: Vocabularies, indices: list[int], config: Config
 ) -> Batch:
+    heads = data.train_heads if config.model.attention_graph else None
     return make_batch(
         [data.train_words[i] for i in indices],
         vocabs,
         [data.train_tags[i] for i in indices],
         config.data.max_word_length,
+        None if heads is None else [heads[i] for i in indices],
     )

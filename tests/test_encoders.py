@@ -131,3 +131,37 @@ def test_padding_never_changes_real_tokens_for_any_encoder(
     alone = outputs(model, sentence)
     padded = model(make_batch([sentence, *others], VOCABS))[0, : len(sentence)]
     torch.testing.assert_close(alone, padded, atol=1e-5, rtol=1e-4)
+
+
+# "the old man saw a man with the saw ." as a tree: heads (1-based, 0 = root) of each word.
+HEADS = [3, 3, 4, 0, 6, 4, 9, 9, 6, 4]
+
+
+def graph_reach(model: Tagger, changed: int) -> set[int]:
+    def run(sentence: list[str]) -> torch.Tensor:
+        return model(make_batch([sentence], VOCABS, heads=[HEADS]))[0]
+
+    other = [*SENTENCE]
+    other[changed] = "arrow"
+    moved = ~torch.isclose(run(SENTENCE), run(other), atol=1e-6, rtol=1e-5).all(dim=-1)
+    return {i for i in range(len(SENTENCE)) if moved[i]}
+
+
+def tree_neighbours(center: int, hops: int) -> set[int]:
+    reached = {center}
+    for _ in range(hops):
+        dependents = {i for i, h in enumerate(HEADS) if h - 1 in reached}
+        heads = {HEADS[i] - 1 for i in reached if HEADS[i] > 0}
+        reached |= dependents | heads
+    return reached
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_graph_attention_sees_the_tree_not_the_line(layers: int) -> None:
+    # Attention along the dependency tree is just another mask: with L layers a word's output
+    # depends on the words at most L edges away in the tree, however far apart in the sentence.
+    model = tagger("attention", "relative", attention_graph=True, layers=layers)
+    for changed in range(len(SENTENCE)):
+        assert graph_reach(model, changed) == tree_neighbours(changed, layers), changed
+    # "saw" (the verb, index 3) and "." (index 9) are six words apart but linked in the tree.
+    assert 9 in graph_reach(model, 3)

@@ -14,10 +14,14 @@ from posattn.train import TreebankSplits, train
 
 from .conftest import toy_language
 
+# The toy sentence "I saw a saw ." as a tree: heads of each word (1-based, 0 = root).
+TOY_HEADS = [2, 0, 4, 2, 2]
+
 
 def train_toy(output: Path, *overrides: str) -> float:
     train_words, train_tags = toy_language(400, seed=1)
     dev_words, dev_tags = toy_language(50, seed=2)
+    trees = ([TOY_HEADS] * len(train_words), [TOY_HEADS] * len(dev_words))
     config = load_config(
         Path(__file__).resolve().parents[1] / "configs" / "quick.yaml",
         [
@@ -28,7 +32,7 @@ def train_toy(output: Path, *overrides: str) -> float:
             *overrides,
         ],
     )
-    data = TreebankSplits(train_words, train_tags, dev_words, dev_tags)
+    data = TreebankSplits(train_words, train_tags, dev_words, dev_tags, *trees)
     return train(config, output, data=data).best_dev_accuracy
 
 
@@ -70,6 +74,16 @@ def test_context_encoders_learn_what_context_tells(tmp_path: Path, encoder: str)
 @pytest.mark.parametrize("position", ["sinusoidal", "learned"])
 def test_attention_with_absolute_positions_learns_word_order(tmp_path: Path, position: str) -> None:
     assert train_toy(tmp_path, f"model.position={position}") > 0.98
+
+
+def test_attention_along_the_dependency_tree_learns_the_tags(tmp_path: Path) -> None:
+    assert train_toy(tmp_path, "model.attention_graph=true") > 0.98
+    loaded = load_model(tmp_path)
+    sentence = [["I", "saw", "a", "saw", "."]]
+    with pytest.raises(PosattnError, match="attends along gold dependency trees"):
+        predict(loaded.tagger, loaded.vocabs, sentence)  # raw text has no tree
+    tags = predict(loaded.tagger, loaded.vocabs, sentence, heads=[TOY_HEADS])[0].tags
+    assert tags[1] == "VERB" and tags[3] == "NOUN"
 
 
 @pytest.mark.parametrize("encoder", ["fc", "attention"])

@@ -37,19 +37,25 @@ def scaled_dot_product(
     return F.dropout(weights, dropout) @ values, weights
 
 
-def allowed_keys(mask: torch.Tensor, window: int | None = None) -> torch.Tensor:
-    """Which keys each query may attend to: (batch, 1, 1, seq) for all real tokens, or with a
-    window w, (batch, 1, seq, seq) for the real tokens at most w positions away (a banded mask:
-    truncated attention is just another mask)."""
+def allowed_keys(
+    mask: torch.Tensor, window: int | None = None, graph: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Which keys each query may attend to: (batch, 1, 1, seq) for all real tokens, or
+    (batch, 1, seq, seq) when restricted further: with a window w to the tokens at most w
+    positions away (truncated attention), with a graph (batch, seq, seq) to the query's
+    neighbours in it. Truncation and graphs are both just masks."""
     keep = mask[:, None, None, :]  # (batch, 1, 1, seq)
-    if window is None:
+    if window is None and graph is None:
         return keep
-    position = torch.arange(mask.size(1), device=mask.device)
-    band = (position[None, :] - position[:, None]).abs() <= window  # (seq, seq)
-    # A padding query may find no real key in its band; letting it see itself keeps its softmax
+    if window is not None:
+        position = torch.arange(mask.size(1), device=mask.device)
+        keep = keep & ((position[None, :] - position[:, None]).abs() <= window)  # (b, 1, seq, seq)
+    if graph is not None:
+        keep = keep & graph[:, None]  # (batch, 1, seq, seq)
+    # A padding query may find no real key left; letting it see itself keeps its softmax
     # finite (an all-masked row is NaN, and NaN times a zero weight would reach real tokens).
     itself = torch.eye(mask.size(1), dtype=torch.bool, device=mask.device)
-    return (keep & band) | itself  # (batch, 1, seq, seq)
+    return keep | itself  # (batch, 1, seq, seq)
 
 
 class MultiHeadSelfAttention(nn.Module):
@@ -76,11 +82,12 @@ class MultiHeadSelfAttention(nn.Module):
         mask: torch.Tensor,
         return_weights: bool = False,
         bias: torch.Tensor | None = None,
+        graph: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         # x: (batch, seq, d_model); mask: (batch, seq), True at real tokens;
-        # bias: (heads, seq, seq) added to the scores, or None
+        # bias: (heads, seq, seq) added to the scores, or None; graph: (batch, seq, seq) or None
         queries, keys, values = (self.split_heads(t) for t in self.qkv(x).chunk(3, dim=-1))
-        keep = allowed_keys(mask, self.window)  # (batch, 1, 1 or seq, seq)
+        keep = allowed_keys(mask, self.window, graph)  # (batch, 1, 1 or seq, seq)
         dropout = self.dropout if self.training else 0.0
         weights = None
         if return_weights:

@@ -50,10 +50,14 @@ class EncoderBlock(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor, return_weights: bool = False
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor,
+        return_weights: bool = False,
+        graph: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         bias = self.relative(x.size(1)) if self.relative is not None else None
-        attended, weights = self.attention(self.norm1(x), mask, return_weights, bias)
+        attended, weights = self.attention(self.norm1(x), mask, return_weights, bias, graph)
         x = x + self.dropout(attended)
         x = x + self.dropout(self.feed_forward(self.norm2(x)))
         return x, weights
@@ -78,13 +82,17 @@ class Encoder(nn.Module):
         self.norm = nn.LayerNorm(config.d_model)
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor, return_weights: bool = False
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor,
+        return_weights: bool = False,
+        graph: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         # x: (batch, seq, d_model) -> (batch, seq, d_model), plus one (batch, heads, seq, seq)
-        # weight tensor per layer when asked for
+        # weight tensor per layer when asked for; graph: (batch, seq, seq) allowed pairs, or None
         all_weights = []
         for block in self.blocks:
-            x, weights = block(x, mask, return_weights)
+            x, weights = block(x, mask, return_weights, graph)
             if weights is not None:
                 all_weights.append(weights)
         return self.norm(x), all_weights

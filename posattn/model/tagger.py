@@ -75,7 +75,12 @@ class Tagger(nn.Module):
             x = x + sinusoidal(x.size(1), x.size(2), x.device)
         elif self.learned_positions is not None:
             x = x + self.learned_positions(x.size(1))
-        return self.encoder(self.input_dropout(x), batch.mask, return_weights)
+        x = self.input_dropout(x)
+        if self.config.attention_graph:
+            if batch.graph is None:
+                raise ValueError("model.attention_graph: this batch has no dependency graph")
+            return self.encoder(x, batch.mask, return_weights, graph=batch.graph)
+        return self.encoder(x, batch.mask, return_weights)
 
     def forward(self, batch: Batch) -> torch.Tensor:
         hidden, _ = self.encode(batch)
