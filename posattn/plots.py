@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
@@ -71,9 +72,16 @@ def dev_curves(outcomes: list[Outcome], budget: str) -> bytes:
     """Dev accuracy after each epoch, one line per variant."""
     figure = Figure(figsize=(9, 5.5))
     axis = figure.subplots()
-    for outcome in outcomes:
+    tab20 = colormaps["tab20"]  # a suite easily has more than the default cycle's 10 colours
+    for index, outcome in enumerate(outcomes):
         epochs = range(1, len(outcome.dev_curve) + 1)
-        axis.plot(epochs, [100 * a for a in outcome.dev_curve], marker="o", label=outcome.name)
+        axis.plot(
+            epochs,
+            [100 * a for a in outcome.dev_curve],
+            marker="os^D"[index % 4],
+            color=tab20(index % tab20.N),
+            label=outcome.name,
+        )
     axis.set_xlabel("epoch")
     axis.set_ylabel("EWT dev accuracy (%)")
     axis.set_title(f"Learning curves (budget: {budget})")

@@ -405,9 +405,18 @@ def restore_checkpoint(
 
 
 def _keep_epochs_before(metrics_path: Path, epoch: int) -> None:
-    """A run killed after logging an epoch but before its checkpoint logs that epoch again."""
-    kept = [e for e in read_metrics(metrics_path.parent) if e["epoch"] < epoch]
-    atomic_write_bytes(metrics_path, "".join(json.dumps(e) + "\n" for e in kept).encode())
+    """A run killed after logging an epoch but before its checkpoint logs that epoch again; one
+    killed in the middle of appending a line leaves half a line, dropped here too."""
+    lines = metrics_path.read_text(encoding="utf-8").splitlines() if metrics_path.exists() else []
+    kept = []
+    for line in lines:
+        try:
+            logged = json.loads(line)
+        except ValueError:
+            continue
+        if logged["epoch"] < epoch:
+            kept.append(line + "\n")
+    atomic_write_bytes(metrics_path, "".join(kept).encode())
 
 
 def train(
