@@ -128,6 +128,10 @@ def _predict_pieces(
     return [r for r in results if r is not None]
 
 
+MAX_SHOWN_TOKENS = 256
+"""Longer sentences are tagged in windows, so they have no single attention map to show."""
+
+
 @dataclass
 class AttentionMap:
     layer: int
@@ -161,6 +165,11 @@ def attention_maps(
         )
     if tagger.config.attention_graph:
         raise PosattnError("this model attends along gold dependency trees: it cannot tag text")
+    if len(tokens) > MAX_SHOWN_TOKENS:
+        raise PosattnError(
+            f"--attention shows sentences of up to {MAX_SHOWN_TOKENS} tokens; this one has "
+            f"{len(tokens)}"
+        )
     layers, heads = tagger.config.layers, tagger.config.heads
     if layer is not None and not 1 <= layer <= layers:
         raise PosattnError(f"--layer {layer}: this model has layers 1 to {layers}")

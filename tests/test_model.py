@@ -135,6 +135,8 @@ def test_attention_maps_are_the_models_weights_row_by_row() -> None:
     assert len(averaged) == 1 and averaged[0][0].head is None
 
 
-def test_a_model_without_attention_says_so() -> None:
+def test_a_model_without_attention_or_a_too_long_sentence_says_so() -> None:
     with pytest.raises(PosattnError, match="encoder is fc: it has no attention to show"):
         attention_maps(tiny_tagger(encoder="fc", position="none"), VOCABS, ["I", "saw"])
+    with pytest.raises(PosattnError, match="up to 256 tokens; this one has 300"):
+        attention_maps(tiny_tagger(), VOCABS, ["saw"] * 300)
