@@ -260,13 +260,32 @@ def markdown_report(suite: Suite, budget: str, outcomes: list[Outcome]) -> str:
         " gold tokens; *ambiguous*: words seen with 2+ tags in train; *unknown*: words not in"
         " train; tok/s: tagging the test set on this machine.",
         "",
+        *_results_table(outcomes),
+        "",
+        "![accuracy](accuracy.png)",
+        "",
+        "![cost](cost.png)",
+        "",
+        "![curves](curves.png)",
+        "",
+        "## Ambiguous sentences",
+        "",
+        "Tags each variant gives; a tag in **bold** differs from the expected reading.",
+    ]
+    for sentence in suite.sentences:
+        lines += ["", f"*{sentence.text}*", "", *_sentence_table(sentence, outcomes)]
+    return "\n".join(lines) + "\n"
+
+
+def _results_table(outcomes: list[Outcome]) -> list[str]:
+    lines = [
         "| variant | what it tests | dev | test | test ambiguous | test unknown | parameters"
         " | train min | tok/s |",
         "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for o in outcomes:
         if not o.measured:
-            detail = o.error if o.status == "failed" else "not run yet"
+            detail = (o.error or "").replace("|", "/") if o.status == "failed" else "not run yet"
             lines.append(f"| {o.name} | {o.claim} | {o.status}: {detail} ||||||| ")
             continue
         m = o.metrics
@@ -276,23 +295,18 @@ def markdown_report(suite: Suite, budget: str, outcomes: list[Outcome]) -> str:
             f"{_percent(m['test_oov_accuracy'])} | {m['parameters']:,} | "
             f"{o.train_minutes or 0:.1f} | {m['tagging_tokens_per_second']:,.0f} |"
         )
-    lines += ["", "![accuracy](accuracy.png)", "", "![cost](cost.png)", "", "![curves](curves.png)"]
-    lines += ["", "## Ambiguous sentences", ""]
-    lines.append("Tags each variant gives; a tag in **bold** differs from the expected reading.")
-    for sentence in suite.sentences:
-        lines += ["", f"*{sentence.text}*", ""]
-        expected = " ".join(sentence.expected) if sentence.expected else "-"
-        lines += ["| variant | tags |", "|---|---|", f"| (expected) | {expected} |"]
-        for o in (o for o in outcomes if o.measured):
-            if sentence.text not in o.metrics["tags"]:
-                lines.append(f"| {o.name} | (needs a dependency tree: cannot tag raw text) |")
-                continue
-            tags = o.metrics["tags"][sentence.text].split()
-            marked = [
-                f"**{tag}**"
-                if sentence.expected and i < len(sentence.expected) and tag != sentence.expected[i]
-                else tag
-                for i, tag in enumerate(tags)
-            ]
-            lines.append(f"| {o.name} | {' '.join(marked)} |")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _sentence_table(sentence: Sentence, outcomes: list[Outcome]) -> list[str]:
+    expected = sentence.expected or []
+    lines = ["| variant | tags |", "|---|---|", f"| (expected) | {' '.join(expected) or '-'} |"]
+    for o in (o for o in outcomes if o.measured):
+        if sentence.text not in o.metrics["tags"]:
+            lines.append(f"| {o.name} | (needs a dependency tree: cannot tag raw text) |")
+            continue
+        tags = o.metrics["tags"][sentence.text].split()
+        wrong = [i < len(expected) and tag != expected[i] for i, tag in enumerate(tags)]
+        marked = [f"**{t}**" if w else t for t, w in zip(tags, wrong, strict=True)]
+        lines.append(f"| {o.name} | {' '.join(marked)} |")
+    return lines
