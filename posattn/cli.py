@@ -46,7 +46,7 @@ DataDir = Annotated[
 ]
 ModelDir = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--model", help="Model folder [default: the most recently trained under runs/]."),
+    typer.Option("--model", help="Model folder (default: the most recently trained under runs/)."),
 ]
 
 
@@ -95,12 +95,12 @@ def find_model_dir(model: Path | None) -> Path:
 def train(
     config: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--config", "-c", help="YAML config file [default: configs/ewt.yaml]."),
+        typer.Option("--config", "-c", help="YAML config file (default: configs/ewt.yaml)."),
     ] = None,
     data_dir: DataDir = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="Run folder [default: runs/<config name>]."),
+        typer.Option("--output", "-o", help="Run folder (default: runs/<config name>)."),
     ] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed.")] = None,  # noqa: UP045
     device: Annotated[Optional[DeviceChoice], typer.Option(help="Where to train.")] = None,  # noqa: UP045
@@ -390,7 +390,7 @@ def compare(
     output: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
-            "--output", "-o", help="Report folder [default: runs/compare or runs/compare-quick]."
+            "--output", "-o", help="Report folder (default: runs/compare or runs/compare-quick)."
         ),
     ] = None,
     data_dir: DataDir = None,
@@ -437,7 +437,7 @@ def plot(
     runs: Annotated[list[Path], typer.Argument(help="Run folders (with metrics.jsonl).")],
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="PNG file [default: RUN/curves.png for one run]."),
+        typer.Option("--output", "-o", help="PNG file (default: RUN/curves.png for one run)."),
     ] = None,
 ) -> None:
     """Draw training curves (train loss, dev accuracy, learning rate); several runs on one plot."""

@@ -24,8 +24,11 @@ def test_help_does_not_import_torch() -> None:
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0, result.output
-    for command in ("train", "eval", "tag", "data"):
+    for command in ("train", "eval", "tag", "data", "compare", "plot"):
         assert command in result.output
+    # rich reads [brackets] in help texts as markup and drops them: defaults must survive
+    train_help = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"}).output
+    assert "(default: runs/<config name>)" in train_help and "--resume" in train_help
 
 
 def test_bad_override_is_one_line_naming_the_key(tmp_path: Path) -> None:
