@@ -282,7 +282,8 @@ def tag(
     model computes, not an explanation of why it chose a tag.
     """
     with reported_errors():
-        if (plot or layer or head or average_heads) and not attention:
+        view_options = (plot, layer, head, average_heads or None)
+        if any(option is not None for option in view_options) and not attention:
             raise PosattnError("--plot, --layer, --head and --average-heads need --attention")
         lines = _read_sentences(text, input_file)
         if plot is not None and len(lines) > 1:
