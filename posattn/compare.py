@@ -22,7 +22,8 @@ from posattn.checkpoint import atomic_write_bytes, atomic_write_json
 from posattn.config import Config, config_from_dict, config_to_dict, load_config
 from posattn.errors import PosattnError
 from posattn.measure import measure_model
-from posattn.train import Reporter, SilentReporter, TrainingInterrupted, resumable, train
+from posattn.resume import TrainingInterrupted, resumable
+from posattn.train import Reporter, SilentReporter, train
 
 OUTCOME_FILE = "outcome.json"
 

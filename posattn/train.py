@@ -1,5 +1,6 @@
 """The training loop: AdamW with warm-up and linear decay, length-bucketed batches, gradient
-clipping, early stopping on dev accuracy, the best model saved after every improvement.
+clipping, early stopping on dev accuracy, the best model saved after every improvement, and a
+checkpoint after every epoch or on Ctrl-C / SIGTERM (see `resume`) to continue from.
 
 The loop only calls `model.loss(batch)` and `predict(...)`; what it reports goes through a
 `Reporter`, so the same loop runs with a rich progress display or silently in tests.
@@ -7,15 +8,10 @@ The loop only calls `model.loss(batch)` and `predict(...)`; what it reports goes
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import random
-import signal
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -27,9 +23,7 @@ from posattn.batching import Batch, bucket_batches, make_batch
 from posattn.checkpoint import (
     atomic_write_bytes,
     atomic_write_json,
-    load_tensors,
     save_model,
-    save_tensors,
 )
 from posattn.config import Config, config_to_dict
 from posattn.data import load_treebank, resolve_data_dir
@@ -37,6 +31,15 @@ from posattn.errors import PosattnError
 from posattn.inference import predict
 from posattn.model import Tagger
 from posattn.provenance import describe_run
+from posattn.resume import (
+    CHECKPOINT_FILE,
+    StopRequest,
+    TrainingInterrupted,
+    TrainingState,
+    restore_checkpoint,
+    save_checkpoint,
+    stop_on_signals,
+)
 from posattn.vocab import Vocabularies
 
 
@@ -71,10 +74,6 @@ class TrainResult:
     seconds: float
     stopped_because: str
     parameters: int
-
-
-CHECKPOINT_FILE = "checkpoint.safetensors"
-CHECKPOINT_FORMAT = 1
 
 
 class Reporter(Protocol):
@@ -233,59 +232,6 @@ def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run
     )
 
 
-@dataclass
-class TrainingState:
-    """Where a run stands between two steps: all a resumed run needs besides the tensors."""
-
-    epoch: int = 1
-    """The epoch in progress (1-based)."""
-    batch: int = 0
-    """Batches of it already done."""
-    epoch_loss: float = 0.0
-    """Sum over those batches of loss x tokens."""
-    epoch_tokens: int = 0
-    best_accuracy: float = -1.0
-    best_epoch: int = 0
-    epochs_without_gain: int = 0
-    seconds: float = 0.0
-    """Training time spent before this process took over."""
-
-
-class TrainingInterrupted(PosattnError):
-    """Training stopped on SIGINT/SIGTERM after saving a checkpoint to resume from."""
-
-    def __init__(self, signum: int, output_dir: Path) -> None:
-        super().__init__(
-            f"interrupted by {signal.Signals(signum).name}: training state saved in "
-            f"{output_dir / CHECKPOINT_FILE}; continue with `posattn train --resume {output_dir}`"
-        )
-        self.exit_code = 128 + signum
-
-
-@dataclass
-class StopRequest:
-    signum: int | None = None
-
-
-@contextmanager
-def stop_on_signals(request: StopRequest) -> Iterator[None]:
-    """Ctrl-C (SIGINT) and SIGTERM ask the loop to stop at the next step, instead of killing it
-    halfway through an optimizer update."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
-
-    def ask_to_stop(signum: int, frame: object) -> None:
-        request.signum = signum
-
-    previous = {s: signal.signal(s, ask_to_stop) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
 def train_epoch(
     run: Run,
     state: TrainingState,
@@ -327,81 +273,6 @@ def train_epoch(
         if time.monotonic() > run.deadline:
             return True
     return False
-
-
-def data_digest(data: TreebankSplits) -> str:
-    """Identifies the training data, so a run is never resumed on different sentences."""
-    digest = hashlib.sha256()
-    for part in (data.train_words, data.train_tags, data.dev_words, data.dev_tags):
-        for sentence in part:
-            digest.update(("\t".join(sentence) + "\n").encode())
-        digest.update(b"\0")
-    for heads in (data.train_heads, data.dev_heads):
-        for sentence_heads in heads or []:
-            digest.update((" ".join(map(str, sentence_heads)) + "\n").encode())
-    return digest.hexdigest()
-
-
-def save_checkpoint(
-    run: Run, state: TrainingState, config: Config, data: TreebankSplits, output_dir: Path
-) -> None:
-    tensors = {f"model.{k}": v for k, v in run.model.state_dict().items()}
-    if run.averaged is not None:
-        tensors.update({f"averaged.{k}": v for k, v in run.averaged.state_dict().items()})
-    optimizer = run.optimizer.state_dict()
-    for index, values in optimizer["state"].items():
-        tensors.update({f"optimizer.{index}.{key}": v for key, v in values.items()})
-    tensors["rng.torch"] = torch.get_rng_state()
-    header = {
-        "format": CHECKPOINT_FORMAT,
-        "state": asdict(state),
-        "config": config_to_dict(config),
-        "data_sha256": data_digest(data),
-        "optimizer_groups": optimizer["param_groups"],
-        "scheduler": run.scheduler.state_dict(),
-    }
-    save_tensors(output_dir / CHECKPOINT_FILE, tensors, header)
-
-
-def resumable(output_dir: Path, config: Config) -> bool:
-    """Whether `output_dir` holds a readable checkpoint of a run with exactly this config."""
-    try:
-        _, header = load_tensors(output_dir / CHECKPOINT_FILE)
-    except PosattnError:
-        return False
-    return bool(header.get("config") == config_to_dict(config))
-
-
-def restore_checkpoint(
-    run: Run, config: Config, data: TreebankSplits, output_dir: Path
-) -> TrainingState:
-    path = output_dir / CHECKPOINT_FILE
-    tensors, header = load_tensors(path)
-    if header.get("format") != CHECKPOINT_FORMAT:
-        raise PosattnError(f"{path}: checkpoint format {header.get('format')!r} is not readable")
-    if header["config"] != config_to_dict(config):
-        raise PosattnError(f"{path}: saved with another config than {output_dir / 'config.json'}")
-    if header["data_sha256"] != data_digest(data):
-        raise PosattnError(f"{path}: the training data changed since the run was interrupted")
-
-    def section(prefix: str) -> dict[str, torch.Tensor]:
-        return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-
-    run.model.load_state_dict(section("model."))
-    if run.averaged is not None:
-        run.averaged.load_state_dict(section("averaged."))
-    optimizer_state: dict[int, dict[str, torch.Tensor]] = {}
-    for key, value in section("optimizer.").items():
-        index, name = key.split(".", 1)
-        optimizer_state.setdefault(int(index), {})[name] = value
-    run.optimizer.load_state_dict(
-        {"state": optimizer_state, "param_groups": header["optimizer_groups"]}
-    )
-    run.scheduler.load_state_dict(header["scheduler"])
-    torch.set_rng_state(tensors["rng.torch"])
-    state = TrainingState(**header["state"])
-    run.deadline -= state.seconds
-    return state
 
 
 def _keep_epochs_before(metrics_path: Path, epoch: int) -> None:

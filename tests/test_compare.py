@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from posattn.cli import app
 from posattn.compare import SilentSuiteProgress, load_suite, run_suite
 from posattn.errors import PosattnError
-from posattn.train import Reporter, SilentReporter, TrainingInterrupted
+from posattn.resume import TrainingInterrupted
+from posattn.train import Reporter, SilentReporter
 
 from .conftest import assert_picture, toy_treebank
 

@@ -19,14 +19,8 @@ from posattn.cli import app
 from posattn.config import load_config
 from posattn.errors import PosattnError
 from posattn.model import Tagger
-from posattn.train import (
-    CHECKPOINT_FILE,
-    EpochMetrics,
-    SilentReporter,
-    TrainingInterrupted,
-    TreebankSplits,
-    train,
-)
+from posattn.resume import CHECKPOINT_FILE, TrainingInterrupted
+from posattn.train import EpochMetrics, SilentReporter, TreebankSplits, train
 
 from .conftest import toy_language, toy_treebank
 
