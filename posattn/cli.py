@@ -486,6 +486,7 @@ def data_stats(
         from posattn.data import (
             find_split_files,
             load_treebank,
+            reference_split,
             resolve_data_dir,
             treebank_stats,
         )
@@ -503,7 +504,7 @@ def data_stats(
             from posattn.checkpoint import atomic_write_bytes
             from posattn.plots import treebank_overview
 
-            tag_split = "train" if "train" in stats else next(iter(stats))
+            tag_split = reference_split(stats)
             picture = treebank_overview(
                 dict(stats[tag_split].tag_counts),
                 tag_split,

@@ -18,7 +18,7 @@ import tempfile
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -278,6 +278,12 @@ class TreebankStats:
     """Forms seen with two or more tags, the most frequent first."""
     lengths: list[int]
     """Tokens per sentence."""
+
+
+def reference_split(splits: Iterable[str]) -> str:
+    """The split whose tags describe a treebank: train if there is one, else the first."""
+    names = list(splits)
+    return "train" if "train" in names else names[0]
 
 
 def treebank_stats(words: list[list[str]], tags: list[list[str]], top: int = 20) -> TreebankStats:

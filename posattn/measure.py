@@ -15,6 +15,7 @@ from posattn.data import load_treebank, resolve_data_dir
 from posattn.evaluate import evaluate
 from posattn.inference import predict
 from posattn.tokenizer import tokenize
+from posattn.train import count_parameters
 
 
 def measure_model(
@@ -29,13 +30,11 @@ def measure_model(
     results: dict[str, Any] = {}
     for split in ("dev", "test"):
         words, gold = treebank[split]["words"], treebank[split]["upos"]
+        # Only a dependency-tree model reads the trees; fetching them is not tagging time.
+        heads = treebank[split]["heads"] if loaded.config.model.attention_graph else None
         started = time.perf_counter()
         predictions = predict(
-            loaded.tagger,
-            loaded.vocabs,
-            words,
-            max_word_length=data.max_word_length,
-            heads=treebank[split]["heads"],
+            loaded.tagger, loaded.vocabs, words, max_word_length=data.max_word_length, heads=heads
         )
         seconds = time.perf_counter() - started
         scores = evaluate(words, gold, [p.tags for p in predictions], loaded.vocabs)
@@ -54,5 +53,5 @@ def measure_model(
         results["tags"] = {
             sentence: " ".join(p.tags) for sentence, p in zip(sentences, tagged, strict=True)
         }
-    results["parameters"] = sum(p.numel() for p in loaded.tagger.parameters())
+    results["parameters"] = count_parameters(loaded.tagger)
     return results

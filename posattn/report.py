@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from posattn.data import TreebankStats
+from posattn.data import TreebankStats, reference_split
 from posattn.evaluate import Evaluation
 
 if TYPE_CHECKING:
@@ -68,8 +68,8 @@ def print_stats(console: Console, folder: Path, stats: dict[str, TreebankStats])
         sizes.add_row(split, f"{s.sentences:,}", f"{s.tokens:,}")
     console.print(sizes)
 
-    first = stats.get("train") or next(iter(stats.values()))
-    split_name = "train" if "train" in stats else next(iter(stats))
+    split_name = reference_split(stats)
+    first = stats[split_name]
     tags = Table(title=f"Tags ({split_name})")
     for column in ("tag", "tokens", "share"):
         tags.add_column(column, justify="left" if column == "tag" else "right")

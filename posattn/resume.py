@@ -98,8 +98,9 @@ def data_digest(data: TreebankSplits) -> str:
 
 
 def save_checkpoint(
-    run: Run, state: TrainingState, config: Config, data: TreebankSplits, output_dir: Path
+    run: Run, state: TrainingState, config: Config, data_sha256: str, output_dir: Path
 ) -> None:
+    """`data_sha256`: the run's `data_digest`, computed once (it reads every sentence)."""
     tensors = {f"model.{k}": v for k, v in run.model.state_dict().items()}
     if run.averaged is not None:
         tensors.update({f"averaged.{k}": v for k, v in run.averaged.state_dict().items()})
@@ -111,7 +112,7 @@ def save_checkpoint(
         "format": CHECKPOINT_FORMAT,
         "state": asdict(state),
         "config": config_to_dict(config),
-        "data_sha256": data_digest(data),
+        "data_sha256": data_sha256,
         "optimizer_groups": optimizer["param_groups"],
         "scheduler": run.scheduler.state_dict(),
     }
@@ -128,7 +129,7 @@ def resumable(output_dir: Path, config: Config) -> bool:
 
 
 def restore_checkpoint(
-    run: Run, config: Config, data: TreebankSplits, output_dir: Path
+    run: Run, config: Config, data_sha256: str, output_dir: Path
 ) -> TrainingState:
     path = output_dir / CHECKPOINT_FILE
     tensors, header = load_tensors(path)
@@ -136,7 +137,7 @@ def restore_checkpoint(
         raise PosattnError(f"{path}: checkpoint format {header.get('format')!r} is not readable")
     if header["config"] != config_to_dict(config):
         raise PosattnError(f"{path}: saved with another config than {output_dir / 'config.json'}")
-    if header["data_sha256"] != data_digest(data):
+    if header["data_sha256"] != data_sha256:
         raise PosattnError(f"{path}: the training data changed since the run was interrupted")
 
     def section(prefix: str) -> dict[str, torch.Tensor]:

@@ -36,6 +36,7 @@ from posattn.resume import (
     StopRequest,
     TrainingInterrupted,
     TrainingState,
+    data_digest,
     restore_checkpoint,
     save_checkpoint,
     stop_on_signals,
@@ -121,8 +122,9 @@ def load_splits(config: Config) -> TreebankSplits:
     )
 
 
-def check_lengths(config: Config, data: TreebankSplits) -> None:
-    """Learned positions end at model.max_positions: say so before training, not mid-epoch."""
+def check_data(config: Config, data: TreebankSplits) -> None:
+    """What the model needs of the data, checked before training rather than mid-epoch: trees for
+    model.attention_graph, sentences no longer than model.max_positions for learned positions."""
     if config.model.attention_graph and (data.train_heads is None or data.dev_heads is None):
         raise PosattnError("model.attention_graph needs the dependency trees of train and dev")
     if config.model.position != "learned":
@@ -316,14 +318,15 @@ def train(
     if data is None:
         data_folder = resolve_data_dir(config.data.data_dir, config.data.treebank)
         data = load_splits(config)
-    check_lengths(config, data)
+    check_data(config, data)
     vocabs = Vocabularies.build(data.train_words, data.train_tags, config.data.min_word_count)
     run = start_run(config, vocabs, data)
     metrics_path = output_dir / "metrics.jsonl"
     for leftover in output_dir.glob(".*.tmp"):  # from a process killed while writing one
         leftover.unlink()
+    data_sha256 = data_digest(data)
     if resume:
-        state = restore_checkpoint(run, config, data, output_dir)
+        state = restore_checkpoint(run, config, data_sha256, output_dir)
         _keep_epochs_before(metrics_path, state.epoch)
     else:
         state = TrainingState()
@@ -345,14 +348,14 @@ def train(
                     run.epoch_batches[state.epoch - 1]
                 ):
                     state.seconds = time.monotonic() - started
-                    save_checkpoint(run, state, config, data, output_dir)
+                    save_checkpoint(run, state, config, data_sha256, output_dir)
                     raise TrainingInterrupted(stop.signum, output_dir)
                 stopped_because = _end_epoch(
                     run, state, config, data, vocabs, output_dir, started, reporter, out_of_time
                 )
                 if stopped_because != "continue":
                     break
-                save_checkpoint(run, state, config, data, output_dir)
+                save_checkpoint(run, state, config, data_sha256, output_dir)
                 if stop.signum is not None:
                     raise TrainingInterrupted(stop.signum, output_dir)
         finally:
