@@ -1,3 +1,79 @@
-"""posattn: a stacked self-attention part-of-speech tagger for Universal Dependencies treebanks."""
+"""posattn: a stacked self-attention part-of-speech tagger for Universal Dependencies treebanks.
+
+    import posattn
+    tagger = posattn.load("runs/ewt")
+    print(tagger.tag("I saw a saw"))           # I/PRON saw/VERB a/DET saw/NOUN
+
+The names below come from `posattn.api`, imported on first use so that `import posattn` (and
+`posattn --help`) stays instant: torch loads only when a model does.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "PosTagger": "posattn.api",
+    "load": "posattn.api",
+    "train": "posattn.api",
+    "resume": "posattn.api",
+    "compare": "posattn.api",
+    "draw_curves": "posattn.api",
+    "download": "posattn.api",
+    "treebank_overview": "posattn.api",
+    "make_config": "posattn.api",
+    "Config": "posattn.config",
+    "Document": "posattn.model.inference",
+    "TaggedSentence": "posattn.model.inference",
+    "Token": "posattn.model.inference",
+    "Evaluation": "posattn.evaluation.scores",
+    "TrainResult": "posattn.training.loop",
+    "PosattnError": "posattn.errors",
+}
+
+__all__ = [
+    "Config",
+    "Document",
+    "Evaluation",
+    "PosTagger",
+    "PosattnError",
+    "TaggedSentence",
+    "Token",
+    "TrainResult",
+    "__version__",
+    "compare",
+    "download",
+    "draw_curves",
+    "load",
+    "make_config",
+    "resume",
+    "train",
+    "treebank_overview",
+]
+
+if TYPE_CHECKING:
+    from posattn.api import (
+        PosTagger,
+        compare,
+        download,
+        draw_curves,
+        load,
+        make_config,
+        resume,
+        train,
+        treebank_overview,
+    )
+    from posattn.config import Config
+    from posattn.errors import PosattnError
+    from posattn.evaluation.scores import Evaluation
+    from posattn.model.inference import Document, TaggedSentence, Token
+    from posattn.training.loop import TrainResult
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'posattn' has no attribute {name!r}")

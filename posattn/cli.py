@@ -1,4 +1,5 @@
-"""The `posattn` command: thin wrappers that wire the library modules together.
+"""The `posattn` command: each command reads its options, makes one call to `posattn.api`, and
+prints the result with `posattn.presentation`.
 
 Heavy modules (torch, datasets) are imported inside the commands, so `posattn --help` is instant.
 Library code raises PosattnError for a user's mistake; `reported_errors` turns it into one red
@@ -9,20 +10,17 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, Optional
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
 from posattn.errors import PosattnError
-
-if TYPE_CHECKING:
-    from posattn.checkpoint import LoadedModel
+from posattn.presentation.formats import FORMATS
 
 app = typer.Typer(
     help="Train, evaluate and run a stacked self-attention part-of-speech tagger on UD treebanks.",
@@ -50,16 +48,14 @@ ModelDir = Annotated[
 ]
 
 
+# The --format choices are the registry's keys (mypy cannot see members made at run time).
+FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
+TABLE = FormatName("table")
+
+
 class Split(str, Enum):
     dev = "dev"
     test = "test"
-
-
-class OutputFormat(str, Enum):
-    table = "table"
-    tsv = "tsv"
-    conllu = "conllu"
-    json = "json"
 
 
 class DeviceChoice(str, Enum):
@@ -78,17 +74,6 @@ def reported_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         error_console.print("[bold red]interrupted[/]")
         raise typer.Exit(130) from None
-
-
-def find_model_dir(model: Path | None) -> Path:
-    if model is not None:
-        return model
-    trained = sorted(Path("runs").glob("*/model.safetensors"), key=lambda p: p.stat().st_mtime)
-    if not trained:
-        raise PosattnError(
-            "no trained model under runs/: train one with `posattn train`, or pass --model DIR"
-        )
-    return trained[-1].parent
 
 
 @app.command()
@@ -125,13 +110,16 @@ def train(
     ends with the same metrics as a run that never stopped.
     """
     with reported_errors():
-        from posattn.config import config_from_dict, load_config
+        from posattn import api
+        from posattn.config import load_config
+        from posattn.presentation.progress import RichReporter
 
+        reporter = RichReporter(console)
         if resume is not None:
             if config or output or seed is not None or device or max_minutes or overrides:
                 raise PosattnError("--resume continues a run with its own config: give it alone")
-            settings = config_from_dict(_read_json(resume / "config.json"))
             run_dir = resume
+            result = api.resume(resume, reporter=reporter, command=sys.argv)
         else:
             flags = {
                 "data.data_dir": str(data_dir) if data_dir else None,
@@ -140,33 +128,17 @@ def train(
                 "train.max_minutes": max_minutes,
             }
             settings = load_config(
-                config or Path("configs/ewt.yaml"),
+                config or api.DEFAULT_CONFIG,
                 overrides or [],
                 {k: v for k, v in flags.items() if v is not None},
             )
-            run_dir = output or Path("runs") / settings.name
-
-        from posattn.progress import RichReporter
-        from posattn.train import train as run_training
-
-        result = run_training(settings, run_dir, RichReporter(console), resume=resume is not None)
+            run_dir = output or api.RUNS_ROOT / settings.name
+            result = api.train(settings, output=run_dir, reporter=reporter, command=sys.argv)
         console.print(
             f"best dev accuracy [bold]{100 * result.best_dev_accuracy:.2f}%[/] at epoch "
             f"{result.best_epoch} ({result.stopped_because}; {result.seconds / 60:.1f} min, "
             f"{result.parameters:,} parameters); model saved in [bold]{run_dir}[/]"
         )
-
-
-def _read_json(path: Path) -> dict[str, object]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise PosattnError(f"{path}: cannot read ({error.strerror})") from None
-    except ValueError as error:
-        raise PosattnError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise PosattnError(f"{path}: expected a JSON object")
-    return data
 
 
 @app.command("eval")
@@ -190,53 +162,20 @@ def evaluate(
 ) -> None:
     """Accuracy (overall, unknown words, ambiguous words), per-tag P/R/F1 and top confusions."""
     with reported_errors():
-        from posattn.checkpoint import load_model
-        from posattn.data import find_split_files, load_treebank, read_conllu, resolve_data_dir
-        from posattn.evaluate import check_gold_tags
-        from posattn.evaluate import evaluate as score
-        from posattn.inference import predict
+        from posattn import api
 
-        loaded = load_model(find_model_dir(model))
-        if files:
-            rows = [row for path in files for row in read_conllu(path)]
-            words, gold = [r["words"] for r in rows], [r["upos"] for r in rows]
-            heads = [r["heads"] for r in rows]
-            source = ", ".join(map(str, files))
-            if not rows:
-                raise PosattnError(f"{source}: no sentences to evaluate")
-        else:
-            data = loaded.config.data
-            folder = resolve_data_dir(data_dir or data.data_dir, data.treebank)
-            part = load_treebank(folder, (split.value,))[split.value]
-            words, gold, heads = part["words"], part["upos"], part["heads"]
-            source = f"{folder} ({split.value})"
-            files = [find_split_files(folder)[split.value]]
-        check_gold_tags(gold, set(loaded.vocabs.tags.itos), files)
-        predictions = predict(
-            loaded.tagger,
-            loaded.vocabs,
-            words,
-            max_word_length=loaded.config.data.max_word_length,
-            heads=heads,
+        result = api.load(model).evaluate(
+            files or None, split=split.value, data_dir=data_dir, report=report_dir
         )
-        predicted = [p.tags for p in predictions]
-        result = score(words, gold, predicted, loaded.vocabs)
-        bands = None
-        if report_dir is not None:
-            from posattn.error_report import write_error_report
-
-            bands = write_error_report(
-                report_dir, words, gold, predicted, loaded.vocabs, result, source
-            )
         if as_json:
-            print(json.dumps({"source": source, **result.to_json()}))
+            print(json.dumps(result.to_json()))
             return
-        from posattn.report import print_bands, print_evaluation
+        from posattn.presentation.tables import print_bands, print_evaluation
 
-        print_evaluation(console, result, source)
-        if bands is not None:
-            print_bands(console, "Accuracy by sentence length (tokens)", bands[0])
-            print_bands(console, "Accuracy by word frequency in train", bands[1])
+        print_evaluation(console, result)
+        if report_dir is not None:
+            print_bands(console, "Accuracy by sentence length (tokens)", result.by_length)
+            print_bands(console, "Accuracy by word frequency in train", result.by_frequency)
             console.print(f"error analysis written to [bold]{report_dir}[/]")
 
 
@@ -255,8 +194,8 @@ def tag(
         bool, typer.Option(help="Tokens are already separated by spaces.")
     ] = False,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = OutputFormat.table,
+        FormatName, typer.Option("--format", "-f", help="Output format.")
+    ] = TABLE,
     attention: Annotated[
         bool, typer.Option("--attention", help="Show each layer's and head's attention map.")
     ] = False,
@@ -285,99 +224,34 @@ def tag(
         view_options = (plot, layer, head, average_heads or None)
         if any(option is not None for option in view_options) and not attention:
             raise PosattnError("--plot, --layer, --head and --average-heads need --attention")
-        lines = _read_sentences(text, input_file)
+        from posattn import api
+        from posattn.data.text import sentence_lines
+        from posattn.presentation.tagged import show_attention, write_sentence
+
+        lines = sentence_lines(_read_input(text, input_file))
+        if not lines:
+            raise PosattnError("nothing to tag: the input is empty")
         if plot is not None and len(lines) > 1:
             raise PosattnError(f"--plot draws one sentence; the input has {len(lines)}")
-        from posattn import formats
-        from posattn.checkpoint import load_model
-        from posattn.inference import predict
-        from posattn.tokenizer import tokenize
-
-        loaded = load_model(find_model_dir(model))
-        sentences = [line.split() if pretokenized else tokenize(line) for line in lines]
-        predictions = predict(
-            loaded.tagger,
-            loaded.vocabs,
-            sentences,
-            max_word_length=loaded.config.data.max_word_length,
-        )
-        out = sys.stdout
-        for number, (line, tokens, prediction) in enumerate(
-            zip(lines, sentences, predictions, strict=True), start=1
-        ):
-            if output_format is OutputFormat.table:
-                console.print(formats.to_table(tokens, prediction))
-            elif output_format is OutputFormat.tsv:
-                out.write(formats.to_tsv(tokens, prediction) + "\n")
-            elif output_format is OutputFormat.conllu:
-                out.write(formats.to_conllu(tokens, prediction, number, line) + "\n")
-            else:
-                out.write(formats.to_json(tokens, prediction) + "\n")
+        tagger = api.load(model)
+        document = tagger.tag([line.split() for line in lines] if pretokenized else lines)
+        for number, sentence in enumerate(document.sentences, start=1):
+            write_sentence(console, sentence, number, FORMATS[output_format.value])
             if attention:
-                _show_attention(loaded, tokens, prediction.tags, plot, layer, head, average_heads)
+                maps = tagger.attention(sentence.forms, layer, head, average_heads)
+                show_attention(console, sentence, maps, plot)
 
 
-def _show_attention(
-    loaded: LoadedModel,
-    tokens: list[str],
-    tags: list[str],
-    plot: Path | None,
-    layer: int | None,
-    head: int | None,
-    average_heads: bool,
-) -> None:
-    from posattn.checkpoint import atomic_write_bytes
-    from posattn.inference import attention_maps
-    from posattn.report import print_attention
+def _read_input(text: str | None, input_file: Path | None) -> str:
+    from posattn.data.text import decode, read_text_file
 
-    rows = attention_maps(
-        loaded.tagger,
-        loaded.vocabs,
-        tokens,
-        layer,
-        head,
-        average_heads,
-        loaded.config.data.max_word_length,
-    )
-    for row in rows:
-        for attention_map in row:
-            print_attention(console, tokens, tags, attention_map)
-    if plot is not None:
-        from posattn.plots import attention_grid
-
-        atomic_write_bytes(plot, attention_grid(tokens, tags, rows))
-        console.print(f"attention maps drawn in [bold]{plot}[/]")
-
-
-def _read_sentences(text: str | None, input_file: Path | None) -> list[str]:
     if (text is None) == (input_file is None):
         raise PosattnError('give either TEXT or --input FILE (e.g. posattn tag "I saw a saw")')
     if input_file is not None and str(input_file) != "-":
-        try:
-            raw = input_file.read_bytes()
-        except OSError as error:
-            raise PosattnError(f"{input_file}: cannot read ({error.strerror})") from None
-        content = _decode(raw, str(input_file))
-    elif text == "-" or input_file is not None:
-        content = _decode(sys.stdin.buffer.read(), "stdin")
-    else:
-        content = text or ""
-    # Control characters (NUL, escape sequences, ...) are not words: they separate them.
-    content = "".join(
-        " " if unicodedata.category(c) == "Cc" and c not in "\n\r" else c for c in content
-    )
-    lines = [line.strip() for line in content.splitlines() if line.strip()]
-    if not lines:
-        raise PosattnError("nothing to tag: the input is empty")
-    return lines
-
-
-def _decode(raw: bytes, name: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise PosattnError(f"{name}:{line}: not UTF-8 text (a binary file?)") from None
+        return read_text_file(input_file)
+    if text == "-" or input_file is not None:
+        return decode(sys.stdin.buffer.read(), "stdin")
+    return text or ""
 
 
 @app.command()
@@ -405,31 +279,27 @@ def compare(
     Variants already trained with the same config are reused, so an interrupted suite resumes.
     """
     with reported_errors():
-        from posattn.compare import load_suite, run_suite, write_report
+        from posattn import api
+        from posattn.presentation.compare_report import treebank_of
+        from posattn.presentation.progress import RichSuiteProgress
+        from posattn.presentation.tables import print_comparison
 
-        settings = load_suite(suite)
-        budget: Literal["full", "quick"] = "quick" if quick else "full"
-        folder = output or Path("runs") / ("compare-quick" if quick else "compare")
-
-        from posattn.progress import RichSuiteProgress
-        from posattn.report import print_comparison
-
-        outcomes = run_suite(
-            settings,
-            budget,
-            folder,
-            str(data_dir) if data_dir else None,
-            only,
-            RichSuiteProgress(console),
+        comparison = api.compare(
+            suite,
+            quick=quick,
+            output=output,
+            data_dir=data_dir,
+            only=only,
+            progress=RichSuiteProgress(console),
         )
-        report = write_report(settings, budget, outcomes, folder)
-        first = settings.sentences[0].text if settings.sentences else ""
-        print_comparison(console, outcomes, first)
-        console.print(f"report: [bold]{report}[/]")
+        outcomes = comparison.outcomes
+        first = comparison.suite.sentences[0].text if comparison.suite.sentences else ""
+        print_comparison(console, outcomes, first, treebank_of(outcomes))
+        console.print(f"report: [bold]{comparison.report}[/]")
         failed = [o.name for o in outcomes if o.status == "failed"]
         if failed:
             raise PosattnError(
-                f"{len(failed)} variant(s) failed: {', '.join(failed)} (see {report})"
+                f"{len(failed)} variant(s) failed: {', '.join(failed)} (see {comparison.report})"
             )
 
 
@@ -443,17 +313,11 @@ def plot(
 ) -> None:
     """Draw training curves (train loss, dev accuracy, learning rate); several runs on one plot."""
     with reported_errors():
-        from posattn.train import draw_curves, read_metrics
+        from posattn import api
 
         if output is None and len(runs) > 1:
             raise PosattnError("several runs: say where to draw them with --output FILE.png")
-        target = output or runs[0] / "curves.png"
-        names = [str(run) for run in runs]
-        if len(set(names)) != len(names):
-            raise PosattnError("a run folder is named twice")
-        draw_curves(
-            {name: read_metrics(run) for name, run in zip(names, runs, strict=True)}, target
-        )
+        target = api.draw_curves(runs, output or runs[0] / "curves.png")
         console.print(f"training curves drawn in [bold]{target}[/]")
 
 
@@ -463,9 +327,9 @@ def data_download(
 ) -> None:
     """Download a treebank release into the cache and verify its checksums."""
     with reported_errors():
-        from posattn.data import download
+        from posattn import api
 
-        folder = download(treebank)
+        folder = api.download(treebank)
         console.print(f"{treebank}: verified files in [bold]{folder}[/]")
 
 
@@ -483,33 +347,10 @@ def data_stats(
 ) -> None:
     """Sentences and tokens per split, the tag distribution, the most ambiguous word forms."""
     with reported_errors():
-        from posattn.data import (
-            find_split_files,
-            load_treebank,
-            reference_split,
-            resolve_data_dir,
-            treebank_stats,
-        )
-        from posattn.report import print_stats
+        from posattn import api
+        from posattn.presentation.tables import print_stats
 
-        folder = resolve_data_dir(data_dir, treebank)
-        splits = tuple(find_split_files(folder))
-        treebank_data = load_treebank(folder, splits)
-        stats = {
-            split: treebank_stats(treebank_data[split]["words"], treebank_data[split]["upos"], top)
-            for split in splits
-        }
-        print_stats(console, folder, stats)
+        overview = api.treebank_overview(data_dir, treebank, top, plot)
+        print_stats(console, overview.folder, overview.stats)
         if plot is not None:
-            from posattn.checkpoint import atomic_write_bytes
-            from posattn.plots import treebank_overview
-
-            tag_split = reference_split(stats)
-            picture = treebank_overview(
-                dict(stats[tag_split].tag_counts),
-                tag_split,
-                {split: s.lengths for split, s in stats.items()},
-                f"Treebank in {folder.name}",
-            )
-            atomic_write_bytes(plot, picture)
             console.print(f"drawn in [bold]{plot}[/]")

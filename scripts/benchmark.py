@@ -15,15 +15,17 @@ import json
 import os
 import platform
 import resource
+import sys
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from posattn.checkpoint import atomic_write_json
 from posattn.config import load_config
-from posattn.measure import measure_model
-from posattn.train import train
+from posattn.evaluation.measure import measure_model
+from posattn.files import atomic_write_json
+from posattn.run_folder import RunFolder
+from posattn.training.loop import train
 
 
 def main() -> None:
@@ -45,7 +47,7 @@ def main() -> None:
         values = {"data.data_dir": args.data_dir} if args.data_dir else {}
         config = load_config(args.config, args.overrides, values)
         run_dir = args.output or Path("runs") / f"benchmark-{config.name}"
-        result = train(config, run_dir)
+        result = train(config, run_dir, command=sys.argv)
         report.update(
             config=str(args.config),
             overrides=args.overrides,
@@ -59,7 +61,7 @@ def main() -> None:
     report.update(measured)
     report["threads"] = torch.get_num_threads()  # after training, which may have set it
     report["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    atomic_write_json(run_dir / "benchmark.json", report)
+    atomic_write_json(RunFolder(run_dir).benchmark, report)
     print(json.dumps(report, indent=1))
 
 

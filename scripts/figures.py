@@ -1,5 +1,5 @@
 """Draw the README's pictures from a trained model: the attention maps of "I saw a saw" and the
-confusion matrix on EWT test.
+confusion matrix on the test split of its treebank.
 
     python scripts/figures.py --model runs/benchmark-ewt --output docs [--data-dir DIR]
 """
@@ -10,12 +10,12 @@ import argparse
 import os
 from pathlib import Path
 
-from posattn.analysis import confusion_matrix
-from posattn.checkpoint import atomic_write_bytes, load_model
-from posattn.data import load_treebank, resolve_data_dir
-from posattn.inference import attention_maps, predict
-from posattn.plots import attention_grid, confusion_heatmap
-from posattn.tokenizer import tokenize
+import posattn
+from posattn.data.treebank import resolve_data_dir, treebank_name
+from posattn.evaluation.analysis import confusion_matrix
+from posattn.evaluation.gold import gold_from_split, score_model
+from posattn.files import atomic_write_bytes
+from posattn.presentation.plots import attention_grid, confusion_heatmap
 
 
 def main() -> None:
@@ -25,23 +25,20 @@ def main() -> None:
     parser.add_argument("--data-dir", default=os.environ.get("POSATTN_DATA_DIR"))
     args = parser.parse_args()
 
-    loaded = load_model(args.model)
-    max_length = loaded.config.data.max_word_length
-    tokens = tokenize("I saw a saw")
-    tags = predict(loaded.tagger, loaded.vocabs, [tokens], max_word_length=max_length)[0].tags
-    rows = attention_maps(loaded.tagger, loaded.vocabs, tokens, max_word_length=max_length)
+    tagger = posattn.load(args.model)
+    sentence = tagger.tag("I saw a saw").sentences[0]
+    maps = tagger.attention(sentence.forms)
     atomic_write_bytes(
-        args.output / "attention-i-saw-a-saw.png", attention_grid(tokens, tags, rows)
+        args.output / "attention-i-saw-a-saw.png",
+        attention_grid(sentence.forms, sentence.tags, maps),
     )
 
-    data = loaded.config.data
-    test = load_treebank(resolve_data_dir(args.data_dir or data.data_dir, data.treebank), ("test",))
-    words, gold = test["test"]["words"], test["test"]["upos"]
-    predicted = [
-        p.tags for p in predict(loaded.tagger, loaded.vocabs, words, max_word_length=max_length)
-    ]
-    tag_names, counts = confusion_matrix(gold, predicted)
-    title = "EWT test: where each gold tag's tokens go (% of the row)"
+    data = tagger.config.data
+    folder = resolve_data_dir(args.data_dir or data.data_dir, data.treebank)
+    gold = gold_from_split(folder, "test")
+    _, predicted = score_model(tagger.model, gold)
+    tag_names, counts = confusion_matrix(gold.tags, predicted)
+    title = f"{treebank_name(folder)} test: where each gold tag's tokens go (% of the row)"
     atomic_write_bytes(
         args.output / "confusion-test.png", confusion_heatmap(tag_names, counts, title)
     )

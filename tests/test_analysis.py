@@ -1,12 +1,12 @@
 """Error analysis by hand-checkable examples: confusion counts, bands, example sentences."""
 
-from posattn.analysis import (
+from posattn.data.vocab import Vocabularies
+from posattn.evaluation.analysis import (
     accuracy_by_frequency,
     accuracy_by_length,
     confusion_matrix,
     top_confusions,
 )
-from posattn.vocab import Vocabularies
 
 WORDS = [["I", "saw", "a", "saw"], ["the", "saw", "cut", "wood", "and", "a", "saw", "fell"]]
 GOLD = [

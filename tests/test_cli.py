@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from posattn.cli import app
-from posattn.data import RELEASES
+from posattn.data.download import RELEASES
 
 from .conftest import assert_picture
 

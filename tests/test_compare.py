@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from posattn.cli import app
-from posattn.compare import SilentSuiteProgress, load_suite, run_suite
+from posattn.comparison import SilentSuiteProgress, load_suite, run_suite
 from posattn.errors import PosattnError
-from posattn.resume import TrainingInterrupted
-from posattn.train import Reporter, SilentReporter
+from posattn.training.loop import Reporter, SilentReporter
+from posattn.training.resume import TrainingInterrupted
 
 from .conftest import assert_picture, toy_treebank
 

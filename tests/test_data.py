@@ -3,7 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from posattn.data import find_split_files, load_treebank, read_conllu, treebank_stats
+from posattn.data.conllu import read_conllu
+from posattn.data.stats import treebank_stats
+from posattn.data.treebank import find_split_files, load_treebank
 from posattn.errors import PosattnError
 
 from .conftest import write_treebank

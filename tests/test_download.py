@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from posattn import data
 from posattn.cli import app
+from posattn.data import download as data
+from posattn.data.treebank import resolve_data_dir
 from posattn.errors import PosattnError
 
 
@@ -45,7 +46,7 @@ def test_download_verifies_and_caches(server: str, monkeypatch: pytest.MonkeyPat
     assert result.exit_code == 0, result.output
     folder = data.cache_root() / "treebanks" / "en_ewt"
     assert sorted(p.name for p in folder.iterdir()) == sorted(data.RELEASES["en_ewt"].sha256)
-    assert data.resolve_data_dir(None, "en_ewt") == folder
+    assert resolve_data_dir(None, "en_ewt") == folder
 
 
 def test_wrong_bytes_are_refused_and_not_kept(server: str, monkeypatch: pytest.MonkeyPatch) -> None:

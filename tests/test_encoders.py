@@ -6,10 +6,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posattn.batching import make_batch
 from posattn.config import ModelConfig
+from posattn.data.batching import make_batch
+from posattn.data.vocab import Vocabularies
 from posattn.model import Tagger
-from posattn.vocab import Vocabularies
 
 WORDS = [
     "I",

@@ -1,7 +1,7 @@
 import pytest
 
-from posattn.evaluate import evaluate, per_tag_scores
-from posattn.vocab import Vocabularies
+from posattn.data.vocab import Vocabularies
+from posattn.evaluation.scores import evaluate, per_tag_scores
 
 
 def test_per_tag_rows_are_named_by_upos_and_count_tokens() -> None:

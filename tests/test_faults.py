@@ -14,13 +14,15 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from posattn.checkpoint import load_model, load_tensors
 from posattn.cli import app
 from posattn.config import load_config
+from posattn.data.treebank import TreebankSplits
 from posattn.errors import PosattnError
 from posattn.model import Tagger
-from posattn.resume import CHECKPOINT_FILE, TrainingInterrupted
-from posattn.train import EpochMetrics, SilentReporter, TreebankSplits, train
+from posattn.model.storage import load_model, load_tensors
+from posattn.run_folder import RunFolder
+from posattn.training.loop import EpochMetrics, SilentReporter, train
+from posattn.training.resume import TrainingInterrupted
 
 from .conftest import toy_language, toy_treebank
 
@@ -75,13 +77,13 @@ def test_an_interrupted_run_resumes_to_the_same_result(tmp_path: Path, reporter:
     with pytest.raises(TrainingInterrupted) as stopped:
         train(config, cut, reporter, data=DATA)
     assert stopped.value.exit_code == 128 + reporter.signum
-    assert (cut / CHECKPOINT_FILE).is_file()
+    assert RunFolder(cut).checkpoint.is_file()
     assert len(timeless(cut)) == (1 if reporter.at_step else 2)
 
     train(config, cut, data=DATA, resume=True)
     assert timeless(cut) == timeless(tmp_path / "whole")
     assert same_weights(cut, tmp_path / "whole")
-    assert not (cut / CHECKPOINT_FILE).exists()  # finished: nothing left to resume
+    assert not RunFolder(cut).checkpoint.exists()  # finished: nothing left to resume
 
 
 def command(*args: str) -> list[str]:
@@ -138,7 +140,7 @@ def test_kill_9_while_saving_never_leaves_a_model_that_does_not_load(tmp_path: P
     # First let a checkpoint appear, so there is something to resume; then kill each process
     # the moment it is writing a model or a checkpoint, and resume from what is on disk.
     process = subprocess.Popen(fresh, stderr=subprocess.DEVNULL)
-    wait_for(lambda: (run / CHECKPOINT_FILE).is_file(), process)
+    wait_for(lambda: RunFolder(run).checkpoint.is_file(), process)
     process.kill()
     process.wait()
     caught = 0
@@ -155,7 +157,7 @@ def test_kill_9_while_saving_never_leaves_a_model_that_does_not_load(tmp_path: P
             caught += 1
         process.wait()
         load_model(run)  # raises if the model is damaged
-        load_tensors(run / CHECKPOINT_FILE)
+        load_tensors(RunFolder(run).checkpoint)
     assert caught >= 3, "the kills should mostly land while a file is being written"
 
 
@@ -173,5 +175,5 @@ def test_a_diverging_loss_stops_training_and_keeps_the_last_good_state(
     with pytest.raises(PosattnError, match="training diverged at epoch 3, step 26"):
         train(load_config(QUICK, [*TOY, "train.epochs=5"]), tmp_path, data=DATA)
     assert load_model(tmp_path).meta["metrics"]["epoch"] == 2
-    _, header = load_tensors(tmp_path / CHECKPOINT_FILE)
+    _, header = load_tensors(RunFolder(tmp_path).checkpoint)
     assert header["state"]["epoch"] == 3 and header["state"]["batch"] == 0

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from posattn.checkpoint import load_model
 from posattn.config import load_config
+from posattn.data.treebank import TreebankSplits
 from posattn.errors import PosattnError
-from posattn.inference import predict
-from posattn.train import TreebankSplits, train
+from posattn.model.inference import predict
+from posattn.model.storage import load_model
+from posattn.training.loop import train
 
 from .conftest import toy_language
 

@@ -5,14 +5,14 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posattn.batching import make_batch
 from posattn.config import ModelConfig
+from posattn.data.batching import make_batch
+from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
-from posattn.inference import attention_maps, predict
 from posattn.model import Tagger
 from posattn.model.attention import MultiHeadSelfAttention
+from posattn.model.inference import attention_maps, predict
 from posattn.model.position import RelativePositionBias
-from posattn.vocab import Vocabularies
 
 WORDS = ["I", "saw", "a", "the", "man", "with", "time", "flies", "like", "an", "arrow", "."]
 VOCABS = Vocabularies.build([WORDS], [["X"] * 6 + ["NOUN"] * 6])

@@ -8,11 +8,12 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from posattn.checkpoint import WEIGHTS_FILE, load_model, load_tensors, save_model, save_tensors
 from posattn.config import Config, ModelConfig
+from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.model import Tagger
-from posattn.vocab import Vocabularies
+from posattn.model.storage import load_model, load_tensors, save_model, save_tensors
+from posattn.run_folder import RunFolder
 
 from .conftest import toy_language
 
@@ -24,13 +25,13 @@ CONFIG = Config(model=ModelConfig(word_dim=16, char_dim=8, char_channels=16, d_m
 def model_dir(tmp_path: Path) -> Path:
     torch.manual_seed(0)
     tagger = Tagger.for_vocabularies(CONFIG.model, VOCABS)
-    save_model(tmp_path, tagger, VOCABS, CONFIG, {"epoch": 1})
+    save_model(RunFolder(tmp_path).model, tagger, VOCABS, CONFIG, {"epoch": 1})
     return tmp_path
 
 
 def test_a_saved_model_loads_back_identically(model_dir: Path) -> None:
     loaded = load_model(model_dir)
-    tensors, header = load_tensors(model_dir / WEIGHTS_FILE)
+    tensors, header = load_tensors(RunFolder(model_dir).model)
     for name, value in loaded.tagger.state_dict().items():
         assert torch.equal(value, tensors[name])
     assert header["metrics"] == {"epoch": 1} and loaded.vocabs.tags.itos == VOCABS.tags.itos
@@ -48,30 +49,30 @@ class Exploit:
 
 def test_a_pickle_is_refused_without_being_run(model_dir: Path, tmp_path: Path) -> None:
     marker = tmp_path / "code-ran"
-    (model_dir / WEIGHTS_FILE).write_bytes(pickle.dumps({"weights": Exploit(marker)}))
+    RunFolder(model_dir).model.write_bytes(pickle.dumps({"weights": Exploit(marker)}))
     with pytest.raises(PosattnError, match="not a posattn safetensors file"):
         load_model(model_dir)
     assert not marker.exists()
-    torch.save({"w": torch.zeros(2)}, model_dir / WEIGHTS_FILE)  # torch's own pickle format
+    torch.save({"w": torch.zeros(2)}, RunFolder(model_dir).model)  # torch's own pickle format
     with pytest.raises(PosattnError, match="not a posattn safetensors file"):
         load_model(model_dir)
 
 
 def test_safetensors_without_our_header_is_refused(model_dir: Path) -> None:
-    save_file({"w": torch.zeros(2)}, str(model_dir / WEIGHTS_FILE))
+    save_file({"w": torch.zeros(2)}, str(RunFolder(model_dir).model))
     with pytest.raises(PosattnError, match="not a posattn safetensors file"):
         load_model(model_dir)
 
 
 def test_a_truncated_file_is_refused(model_dir: Path) -> None:
-    path = model_dir / WEIGHTS_FILE
+    path = RunFolder(model_dir).model
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(PosattnError, match=f"{path}: not a posattn safetensors file"):
         load_model(model_dir)
 
 
 def test_one_altered_byte_is_caught_by_the_checksum(model_dir: Path) -> None:
-    path = model_dir / WEIGHTS_FILE
+    path = RunFolder(model_dir).model
     data = bytearray(path.read_bytes())
     data[-3] ^= 0x40  # inside the last tensor's bytes
     path.write_bytes(bytes(data))
@@ -80,23 +81,23 @@ def test_one_altered_byte_is_caught_by_the_checksum(model_dir: Path) -> None:
 
 
 def test_another_format_version_is_refused(model_dir: Path) -> None:
-    tensors, header = load_tensors(model_dir / WEIGHTS_FILE)
-    save_tensors(model_dir / WEIGHTS_FILE, tensors, {**header, "format": 99})
+    tensors, header = load_tensors(RunFolder(model_dir).model)
+    save_tensors(RunFolder(model_dir).model, tensors, {**header, "format": 99})
     with pytest.raises(PosattnError, match=r"model format 99, this posattn .* reads format 2"):
         load_model(model_dir)
 
 
 def test_a_vocabulary_that_does_not_fit_the_weights_is_refused(model_dir: Path) -> None:
-    tensors, header = load_tensors(model_dir / WEIGHTS_FILE)
+    tensors, header = load_tensors(RunFolder(model_dir).model)
     header["vocabularies"]["words"] = header["vocabularies"]["words"][:5]
-    save_tensors(model_dir / WEIGHTS_FILE, tensors, header)
+    save_tensors(RunFolder(model_dir).model, tensors, header)
     with pytest.raises(PosattnError, match=r"model does not load .*size mismatch"):
         load_model(model_dir)
 
 
 def test_a_model_with_an_unsafe_run_name_is_refused(model_dir: Path) -> None:
-    tensors, header = load_tensors(model_dir / WEIGHTS_FILE)
+    tensors, header = load_tensors(RunFolder(model_dir).model)
     header["config"]["name"] = "../../elsewhere"
-    save_tensors(model_dir / WEIGHTS_FILE, tensors, header)
+    save_tensors(RunFolder(model_dir).model, tensors, header)
     with pytest.raises(PosattnError, match="must be a plain file name"):
         load_model(model_dir)

@@ -1,6 +1,6 @@
 import pytest
 
-from posattn.tokenizer import tokenize
+from posattn.data.tokenizer import tokenize
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from posattn.batching import IGNORE_INDEX, bucket_batches, make_batch
-from posattn.vocab import Vocabularies
+from posattn.data.batching import IGNORE_INDEX, bucket_batches, make_batch
+from posattn.data.vocab import Vocabularies
 
 SENTENCES = [["I", "saw", "a", "saw"], ["Time", "flies"]]
 TAGS = [["PRON", "VERB", "DET", "NOUN"], ["NOUN", "VERB"]]

@@ -1,4 +1,5 @@
-"""The tagger: token vectors -> stacked self-attention -> one tag distribution per token."""
+"""The model: token vectors -> stacked self-attention (or a baseline encoder) -> one tag
+distribution per token; how a trained one is stored, loaded and used for prediction."""
 
 from posattn.model.tagger import Tagger
 

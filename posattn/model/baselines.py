@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from posattn.config import ModelConfig
 from posattn.model.encoder import FeedForward
 
 EncoderOutput = tuple[torch.Tensor, list[torch.Tensor]]
@@ -23,13 +24,14 @@ EncoderOutput = tuple[torch.Tensor, list[torch.Tensor]]
 
 
 class PerTokenEncoder(nn.Module):
-    def __init__(self, d_model: int, layers: int, ff_dim: int, dropout: float) -> None:
+    def __init__(self, config: ModelConfig) -> None:
         super().__init__()
+        d_model, layers = config.d_model, config.layers
         self.norms = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(layers))
         self.feed_forwards = nn.ModuleList(
-            FeedForward(d_model, ff_dim, dropout) for _ in range(layers)
+            FeedForward(d_model, config.ff_dim, config.dropout) for _ in range(layers)
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(config.dropout)
         self.norm = nn.LayerNorm(d_model)
 
     def forward(
@@ -43,10 +45,10 @@ class PerTokenEncoder(nn.Module):
 class WindowEncoder(PerTokenEncoder):
     """[x_{i-k}; ...; x_i; ...; x_{i+k}] -> linear -> the per-token MLP stack."""
 
-    def __init__(self, d_model: int, layers: int, ff_dim: int, dropout: float, window: int) -> None:
-        super().__init__(d_model, layers, ff_dim, dropout)
-        self.window = window
-        self.merge = nn.Linear((2 * window + 1) * d_model, d_model)
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__(config)
+        self.window = config.window
+        self.merge = nn.Linear((2 * config.window + 1) * config.d_model, config.d_model)
 
     def forward(
         self, x: torch.Tensor, mask: torch.Tensor, return_weights: bool = False
@@ -61,13 +63,14 @@ class WindowEncoder(PerTokenEncoder):
 class ConvEncoder(nn.Module):
     """x = x + Dropout(GELU(Conv1d(LayerNorm(x)))), stacked: L layers of width 2k+1 see +-L*k."""
 
-    def __init__(self, d_model: int, layers: int, dropout: float, window: int) -> None:
+    def __init__(self, config: ModelConfig) -> None:
         super().__init__()
+        d_model, layers, window = config.d_model, config.layers, config.window
         self.norms = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(layers))
         self.convolutions = nn.ModuleList(
             nn.Conv1d(d_model, d_model, 2 * window + 1, padding=window) for _ in range(layers)
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(config.dropout)
         self.norm = nn.LayerNorm(d_model)
 
     def forward(
@@ -81,17 +84,17 @@ class ConvEncoder(nn.Module):
 
 
 class BiLSTMEncoder(nn.Module):
-    def __init__(self, d_model: int, layers: int, dropout: float) -> None:
+    def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        if d_model % 2:
-            raise ValueError("bilstm needs an even d_model (half per direction)")
+        d_model, layers = config.d_model, config.layers
+        # config.validate has checked that d_model is even: half of it per direction.
         self.lstm = nn.LSTM(
             d_model,
             d_model // 2,
             num_layers=max(1, layers),
             batch_first=True,
             bidirectional=True,
-            dropout=dropout if layers > 1 else 0.0,
+            dropout=config.dropout if layers > 1 else 0.0,
         )
         self.norm = nn.LayerNorm(d_model)
 

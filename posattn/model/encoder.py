@@ -29,25 +29,21 @@ class FeedForward(nn.Module):
 
 
 class EncoderBlock(nn.Module):
-    def __init__(
-        self,
-        d_model: int,
-        heads: int,
-        ff_dim: int,
-        dropout: float,
-        attention_dropout: float,
-        relative_distance: int | None = None,
-        attention_window: int | None = None,
-    ) -> None:
+    def __init__(self, config: ModelConfig) -> None:
         super().__init__()
+        d_model = config.d_model
         self.relative = (
-            RelativePositionBias(heads, relative_distance) if relative_distance else None
+            RelativePositionBias(config.heads, config.relative_distance)
+            if config.position == "relative"
+            else None
         )
         self.norm1 = nn.LayerNorm(d_model)
-        self.attention = MultiHeadSelfAttention(d_model, heads, attention_dropout, attention_window)
+        self.attention = MultiHeadSelfAttention(
+            d_model, config.heads, config.attention_dropout, config.attention_window
+        )
         self.norm2 = nn.LayerNorm(d_model)
-        self.feed_forward = FeedForward(d_model, ff_dim, dropout)
-        self.dropout = nn.Dropout(dropout)
+        self.feed_forward = FeedForward(d_model, config.ff_dim, config.dropout)
+        self.dropout = nn.Dropout(config.dropout)
 
     def forward(
         self,
@@ -66,19 +62,7 @@ class EncoderBlock(nn.Module):
 class Encoder(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        relative_distance = config.relative_distance if config.position == "relative" else None
-        self.blocks = nn.ModuleList(
-            EncoderBlock(
-                config.d_model,
-                config.heads,
-                config.ff_dim,
-                config.dropout,
-                config.attention_dropout,
-                relative_distance,
-                config.attention_window,
-            )
-            for _ in range(config.layers)
-        )
+        self.blocks = nn.ModuleList(EncoderBlock(config) for _ in range(config.layers))
         self.norm = nn.LayerNorm(config.d_model)
 
     def forward(

@@ -5,30 +5,43 @@ It offers `loss(batch)` and `predict(batch)`, so the training loop knows nothing
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from posattn.batching import IGNORE_INDEX, Batch
 from posattn.config import ModelConfig
+from posattn.data.batching import IGNORE_INDEX, Batch
+from posattn.data.vocab import Vocabularies
+from posattn.errors import PosattnError
 from posattn.model.baselines import BiLSTMEncoder, ConvEncoder, PerTokenEncoder, WindowEncoder
 from posattn.model.embedding import TokenEmbedding
 from posattn.model.encoder import Encoder
 from posattn.model.position import LearnedPositions, sinusoidal
-from posattn.vocab import Vocabularies
+
+ENCODERS: dict[str, Callable[[ModelConfig], nn.Module]] = {
+    "attention": Encoder,
+    "fc": PerTokenEncoder,
+    "window": WindowEncoder,
+    "cnn": ConvEncoder,
+    "bilstm": BiLSTMEncoder,
+}
+"""Every encoder maps token vectors (batch, seq, d_model) to contextual ones of the same shape."""
 
 
 def build_encoder(config: ModelConfig) -> nn.Module:
-    d, layers, dropout = config.d_model, config.layers, config.dropout
-    if config.encoder == "fc":
-        return PerTokenEncoder(d, layers, config.ff_dim, dropout)
-    if config.encoder == "window":
-        return WindowEncoder(d, layers, config.ff_dim, dropout, config.window)
-    if config.encoder == "cnn":
-        return ConvEncoder(d, layers, dropout, config.window)
-    if config.encoder == "bilstm":
-        return BiLSTMEncoder(d, layers, dropout)
-    return Encoder(config)
+    try:
+        make = ENCODERS[config.encoder]
+    except KeyError:
+        raise PosattnError(
+            f"model.encoder: unknown encoder {config.encoder!r} (known: {', '.join(ENCODERS)})"
+        ) from None
+    return make(config)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
 
 
 class Tagger(nn.Module):

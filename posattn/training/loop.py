@@ -8,7 +8,6 @@ The loop only calls `model.loss(batch)` and `predict(...)`; what it reports goes
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import time
@@ -19,40 +18,25 @@ from typing import Protocol
 import torch
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
-from posattn.batching import Batch, bucket_batches, make_batch
-from posattn.checkpoint import (
-    atomic_write_bytes,
-    atomic_write_json,
-    save_model,
-)
 from posattn.config import Config, config_to_dict
-from posattn.data import load_treebank, resolve_data_dir
+from posattn.data.batching import Batch, bucket_batches, make_batch
+from posattn.data.treebank import TreebankSplits, load_splits, resolve_data_dir
+from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
-from posattn.inference import predict
-from posattn.model import Tagger
-from posattn.provenance import describe_run
-from posattn.resume import (
-    CHECKPOINT_FILE,
+from posattn.files import atomic_write_json
+from posattn.model.inference import predict
+from posattn.model.storage import save_model
+from posattn.model.tagger import Tagger, count_parameters
+from posattn.run_folder import RunFolder
+from posattn.training.provenance import describe_run
+from posattn.training.resume import (
     StopRequest,
     TrainingInterrupted,
-    TrainingState,
-    data_digest,
     restore_checkpoint,
     save_checkpoint,
     stop_on_signals,
 )
-from posattn.vocab import Vocabularies
-
-
-@dataclass
-class TreebankSplits:
-    train_words: list[list[str]]
-    train_tags: list[list[str]]
-    dev_words: list[list[str]]
-    dev_tags: list[list[str]]
-    train_heads: list[list[int]] | None = None
-    """Dependency heads, needed only by model.attention_graph."""
-    dev_heads: list[list[int]] | None = None
+from posattn.training.state import Run, TrainingState
 
 
 @dataclass
@@ -111,17 +95,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def load_splits(config: Config) -> TreebankSplits:
-    folder = resolve_data_dir(config.data.data_dir, config.data.treebank)
-    treebank = load_treebank(folder, ("train", "dev"))
-    train, dev = treebank["train"], treebank["dev"]
-    if config.data.max_train_sentences is not None:
-        train = train.select(range(min(config.data.max_train_sentences, len(train))))
-    return TreebankSplits(
-        train["words"], train["upos"], dev["words"], dev["upos"], train["heads"], dev["heads"]
-    )
-
-
 def check_data(config: Config, data: TreebankSplits) -> None:
     """What the model needs of the data, checked before training rather than mid-epoch: trees for
     model.attention_graph, sentences no longer than model.max_positions for learned positions."""
@@ -168,33 +141,13 @@ def dev_accuracy(
         data.dev_words,
         max_word_length=config.data.max_word_length,
         device=device,
-        heads=data.dev_heads if config.model.attention_graph else None,
+        heads=data.dev_heads,
     )
     correct = total = 0
     for prediction, gold in zip(predictions, data.dev_tags, strict=True):
         correct += sum(p == g for p, g in zip(prediction.tags, gold, strict=True))
         total += len(gold)
     return correct / max(1, total)
-
-
-def count_parameters(model: torch.nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
-@dataclass
-class Run:
-    """What one training run holds besides the data: built once, then stepped through."""
-
-    model: Tagger
-    device: torch.device
-    evaluated: Tagger
-    """The model scored on dev and saved: the weight average if there is one, else `model`."""
-    averaged: AveragedModel | None
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LRScheduler
-    epoch_batches: list[list[list[int]]]
-    total_steps: int
-    deadline: float
 
 
 def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run:
@@ -277,39 +230,26 @@ def train_epoch(
     return False
 
 
-def _keep_epochs_before(metrics_path: Path, epoch: int) -> None:
-    """A run killed after logging an epoch but before its checkpoint logs that epoch again; one
-    killed in the middle of appending a line leaves half a line, dropped here too."""
-    lines = metrics_path.read_text(encoding="utf-8").splitlines() if metrics_path.exists() else []
-    kept = []
-    for line in lines:
-        try:
-            logged = json.loads(line)
-        except ValueError:
-            continue
-        if logged["epoch"] < epoch:
-            kept.append(line + "\n")
-    atomic_write_bytes(metrics_path, "".join(kept).encode())
-
-
 def train(
     config: Config,
     output_dir: Path,
     reporter: Reporter | None = None,
     data: TreebankSplits | None = None,
     resume: bool = False,
+    command: list[str] | None = None,
 ) -> TrainResult:
     """Train from scratch (or `resume` an interrupted run in `output_dir`); the best model by dev
-    accuracy is in `output_dir` when this returns.
+    accuracy is in `output_dir` when this returns. `command` is recorded in run.json.
 
     A checkpoint is saved after every epoch and when SIGINT/SIGTERM arrives (then
     TrainingInterrupted is raised); a resumed run ends with the same metrics as one that never
     stopped.
     """
     reporter = reporter or SilentReporter()
-    if resume and not (output_dir / CHECKPOINT_FILE).is_file():
+    folder = RunFolder(output_dir)
+    if resume and not folder.checkpoint.is_file():
         raise PosattnError(
-            f"{output_dir}: nothing to resume (no {CHECKPOINT_FILE}: the run finished, or "
+            f"{output_dir}: nothing to resume (no {folder.checkpoint.name}: the run finished, or "
             "stopped before its first checkpoint)"
         )
     if config.train.threads:
@@ -317,24 +257,22 @@ def train(
     data_folder = None
     if data is None:
         data_folder = resolve_data_dir(config.data.data_dir, config.data.treebank)
-        data = load_splits(config)
+        data = load_splits(data_folder, config.data.max_train_sentences)
     check_data(config, data)
     vocabs = Vocabularies.build(data.train_words, data.train_tags, config.data.min_word_count)
     run = start_run(config, vocabs, data)
-    metrics_path = output_dir / "metrics.jsonl"
-    for leftover in output_dir.glob(".*.tmp"):  # from a process killed while writing one
-        leftover.unlink()
-    data_sha256 = data_digest(data)
+    folder.remove_stale_temporaries()
+    data_sha256 = data.digest()
     if resume:
-        state = restore_checkpoint(run, config, data_sha256, output_dir)
-        _keep_epochs_before(metrics_path, state.epoch)
+        state = restore_checkpoint(run, config, data_sha256, folder)
+        folder.keep_metrics_before(state.epoch)
     else:
         state = TrainingState()
         output_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(output_dir / "config.json", config_to_dict(config))
-        atomic_write_json(output_dir / "run.json", describe_run(data_folder))
-        metrics_path.unlink(missing_ok=True)
-        (output_dir / CHECKPOINT_FILE).unlink(missing_ok=True)
+        atomic_write_json(folder.config, config_to_dict(config))
+        atomic_write_json(folder.provenance, describe_run(data_folder, command))
+        folder.metrics.unlink(missing_ok=True)
+        folder.checkpoint.unlink(missing_ok=True)
 
     started = time.monotonic() - state.seconds
     stopped_because = ""
@@ -348,19 +286,19 @@ def train(
                     run.epoch_batches[state.epoch - 1]
                 ):
                     state.seconds = time.monotonic() - started
-                    save_checkpoint(run, state, config, data_sha256, output_dir)
-                    raise TrainingInterrupted(stop.signum, output_dir)
+                    save_checkpoint(run, state, config, data_sha256, folder)
+                    raise TrainingInterrupted(stop.signum, folder)
                 stopped_because = _end_epoch(
-                    run, state, config, data, vocabs, output_dir, started, reporter, out_of_time
+                    run, state, config, data, vocabs, folder, started, reporter, out_of_time
                 )
                 if stopped_because != "continue":
                     break
-                save_checkpoint(run, state, config, data_sha256, output_dir)
+                save_checkpoint(run, state, config, data_sha256, folder)
                 if stop.signum is not None:
-                    raise TrainingInterrupted(stop.signum, output_dir)
+                    raise TrainingInterrupted(stop.signum, folder)
         finally:
             reporter.stop()
-    (output_dir / CHECKPOINT_FILE).unlink(missing_ok=True)  # finished: nothing left to resume
+    folder.checkpoint.unlink(missing_ok=True)  # finished: nothing left to resume
     result = TrainResult(
         best_dev_accuracy=state.best_accuracy,
         best_epoch=state.best_epoch,
@@ -369,8 +307,7 @@ def train(
         stopped_because=stopped_because,
         parameters=count_parameters(run.model),
     )
-    atomic_write_json(output_dir / "train_result.json", asdict(result))
-    draw_curves({config.name: read_metrics(output_dir)}, output_dir / "curves.png")
+    atomic_write_json(folder.result, asdict(result))
     return result
 
 
@@ -380,7 +317,7 @@ def _end_epoch(
     config: Config,
     data: TreebankSplits,
     vocabs: Vocabularies,
-    output_dir: Path,
+    folder: RunFolder,
     started: float,
     reporter: Reporter,
     out_of_time: bool,
@@ -397,8 +334,7 @@ def _end_epoch(
         tokens_per_second=state.epoch_tokens
         / max(1e-9, time.monotonic() - started - state.seconds),
     )
-    with (output_dir / "metrics.jsonl").open("a", encoding="utf-8") as log:
-        log.write(json.dumps(asdict(metrics)) + "\n")
+    folder.append_metrics(asdict(metrics))
     improved = metrics.dev_accuracy > state.best_accuracy
     if improved:
         state.best_accuracy, state.best_epoch, state.epochs_without_gain = (
@@ -407,7 +343,7 @@ def _end_epoch(
             0,
         )
         summary = {**asdict(metrics), "parameters": count_parameters(run.model)}
-        save_model(output_dir, run.evaluated, vocabs, config, summary)
+        save_model(folder.model, run.evaluated, vocabs, config, summary)
     else:
         state.epochs_without_gain += 1
     reporter.epoch_end(metrics, improved)
@@ -421,29 +357,6 @@ def _end_epoch(
     if finished_epoch == config.train.epochs:
         return "all epochs done"
     return "continue"
-
-
-def read_metrics(run_dir: Path) -> list[dict[str, float]]:
-    """The epochs logged in `run_dir/metrics.jsonl`."""
-    path = run_dir / "metrics.jsonl"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise PosattnError(f"{path}: cannot read ({error.strerror})") from None
-    epochs = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            epochs.append(json.loads(line))
-        except ValueError:
-            raise PosattnError(f"{path}:{number}: not a JSON line") from None
-    return epochs
-
-
-def draw_curves(runs: dict[str, list[dict[str, float]]], path: Path) -> None:
-    """Train loss, dev accuracy and learning rate by epoch, one line per run, as a PNG."""
-    from posattn.plots import training_curves
-
-    atomic_write_bytes(path, training_curves(runs))
 
 
 def _training_batch(

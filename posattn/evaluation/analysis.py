@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from posattn.vocab import Vocabularies, normalize_word
+from posattn.data.vocab import Vocabularies, normalize_word
 
 LENGTH_BANDS = ((1, 5), (6, 10), (11, 20), (21, 30), (31, 50), (51, 10_000))
 RANK_BANDS = ((1, 100), (101, 1_000), (1_001, 5_000), (5_001, 10**9))

@@ -1,22 +1,16 @@
-"""A trained model on disk: one `model.safetensors` file, and `model.json`, a copy for people.
+"""A trained model on disk: one safetensors file, and a JSON copy of its header for people.
 
 The safetensors file holds the weights (no pickle, so loading runs no code) and, in its header,
 everything else: the config, the vocabularies, the posattn version, the training metrics and the
-SHA-256 of the tensors, so a truncated or altered file is refused. One file, written atomically
-(a temporary file in the same folder, flushed to disk, renamed over the target), so a crash at
-any moment leaves the old model or the new one, never half of one or a mismatched pair.
-
-Interrupted training is saved the same way (`checkpoint.safetensors`): tensors for the model, its
-weight average, the optimizer and the random generator; JSON in the header for the rest.
+SHA-256 of the tensors, so a truncated or altered file is refused. One file, written atomically,
+so a crash at any moment leaves the old model or the new one, never half of one or a mismatched
+pair. Training checkpoints are saved with the same `save_tensors` / `load_tensors`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,43 +18,15 @@ import torch
 
 from posattn import __version__
 from posattn.config import Config, config_from_dict, config_to_dict
+from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
-from posattn.model import Tagger
-from posattn.vocab import Vocabularies
+from posattn.files import atomic_write_bytes, atomic_write_json
+from posattn.model.inference import LoadedModel
+from posattn.model.tagger import Tagger
+from posattn.run_folder import RunFolder
 
-WEIGHTS_FILE = "model.safetensors"
-META_FILE = "model.json"
 FORMAT_VERSION = 2
 HEADER_KEY = "posattn"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp's 0600 would hide results from others
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
-
-
-@dataclass
-class LoadedModel:
-    tagger: Tagger
-    vocabs: Vocabularies
-    config: Config
-    meta: dict[str, Any]
 
 
 def tensors_sha256(tensors: dict[str, torch.Tensor]) -> str:
@@ -107,8 +73,9 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
 
 
 def save_model(
-    directory: Path, tagger: Tagger, vocabs: Vocabularies, config: Config, metrics: dict[str, Any]
+    path: Path, tagger: Tagger, vocabs: Vocabularies, config: Config, metrics: dict[str, Any]
 ) -> None:
+    """Write the model to `path` (.safetensors) and its header to the same name with .json."""
     meta = {
         "format": FORMAT_VERSION,
         "posattn_version": __version__,
@@ -116,16 +83,17 @@ def save_model(
         "vocabularies": vocabs.to_json(),
         "metrics": metrics,
     }
-    save_tensors(directory / WEIGHTS_FILE, tagger.state_dict(), meta)
+    save_tensors(path, tagger.state_dict(), meta)
     # For people and other tools; loading reads the weights file's own header.
-    atomic_write_json(directory / META_FILE, meta)
+    atomic_write_json(path.with_suffix(".json"), meta)
 
 
-def load_model(directory: Path, device: torch.device | str = "cpu") -> LoadedModel:
-    weights_path = directory / WEIGHTS_FILE
+def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
+    """A model from its file, or from a run folder holding one."""
+    weights_path = RunFolder(path).model if path.is_dir() else path
     if not weights_path.is_file():
         raise PosattnError(
-            f"{directory}: no trained model here (expected {WEIGHTS_FILE}); "
+            f"{path}: no trained model here (expected {weights_path.name}); "
             "train one with `posattn train` or pass --model DIR"
         )
     tensors, meta = load_tensors(weights_path)
@@ -144,4 +112,4 @@ def load_model(directory: Path, device: torch.device | str = "cpu") -> LoadedMod
         reason = text.replace("\n", " ")[:300] if text else repr(error)
         raise PosattnError(f"{weights_path}: model does not load ({reason})") from None
     tagger.to(device).eval()
-    return LoadedModel(tagger, vocabs, config, meta)
+    return LoadedModel(tagger, vocabs, config, meta, torch.device(device))

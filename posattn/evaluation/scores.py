@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from posattn.data import read_conllu
+from posattn.data.conllu import read_conllu
+from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
-from posattn.vocab import Vocabularies
+from posattn.evaluation.analysis import Band, accuracy_by_frequency, accuracy_by_length
 
 
 @dataclass
@@ -27,6 +28,8 @@ class TagScore:
 
 @dataclass
 class Evaluation:
+    source: str
+    """What was evaluated: a file, or a treebank's split."""
     tokens: int
     accuracy: float
     oov_tokens: int
@@ -36,12 +39,18 @@ class Evaluation:
     per_tag: dict[str, TagScore]
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
     """(gold, predicted, count), most frequent first."""
+    by_length: list[Band] = field(default_factory=list)
+    """Accuracy by sentence length."""
+    by_frequency: list[Band] = field(default_factory=list)
+    """Accuracy by how frequent a word was in train (unknown, rare, rank bands)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["confusions"] = [
             {"gold": g, "predicted": p, "count": n} for g, p, n in self.confusions
         ]
+        for key in ("by_length", "by_frequency"):
+            data[key] = [{**band, "accuracy": Band(**band).accuracy} for band in data[key]]
         return data
 
 
@@ -95,6 +104,7 @@ def evaluate(
     gold: list[list[str]],
     predicted: list[list[str]],
     vocabs: Vocabularies,
+    source: str = "",
     top_confusions: int = 30,
 ) -> Evaluation:
     total = correct = oov = oov_correct = ambiguous = ambiguous_correct = 0
@@ -113,6 +123,7 @@ def evaluate(
             if not hit:
                 confusions[g, p] += 1
     return Evaluation(
+        source=source,
         tokens=total,
         accuracy=correct / total if total else 0.0,
         oov_tokens=oov,
@@ -121,4 +132,6 @@ def evaluate(
         ambiguous_accuracy=_fraction(ambiguous_correct, ambiguous),
         per_tag=per_tag_scores(gold, predicted),
         confusions=[(g, p, n) for (g, p), n in confusions.most_common(top_confusions)],
+        by_length=accuracy_by_length(gold, predicted),
+        by_frequency=accuracy_by_frequency(words, gold, predicted, vocabs),
     )

@@ -14,8 +14,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from posattn.compare import Outcome
-from posattn.train import EpochMetrics
+from posattn.comparison import Outcome
+from posattn.training.loop import EpochMetrics
 
 
 class RichReporter:

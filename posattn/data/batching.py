@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from posattn.vocab import BOW, EOW, Vocabularies, normalize_word
+from posattn.data.vocab import BOW, EOW, Vocabularies, normalize_word
 
 IGNORE_INDEX = -100
 """Tag id of padding positions: cross-entropy skips them."""

@@ -13,18 +13,10 @@ import csv
 import io
 from pathlib import Path
 
-from posattn import plots
-from posattn.analysis import (
-    Band,
-    Confusion,
-    accuracy_by_frequency,
-    accuracy_by_length,
-    confusion_matrix,
-    top_confusions,
-)
-from posattn.checkpoint import atomic_write_bytes, atomic_write_json
-from posattn.evaluate import Evaluation, seqeval_report
-from posattn.vocab import Vocabularies
+from posattn.evaluation.analysis import Confusion, confusion_matrix, top_confusions
+from posattn.evaluation.scores import Evaluation, seqeval_report
+from posattn.files import atomic_write_bytes, atomic_write_json
+from posattn.presentation import plots
 
 
 def _csv(rows: list[list[object]]) -> bytes:
@@ -69,11 +61,10 @@ def write_error_report(
     words: list[list[str]],
     gold: list[list[str]],
     predicted: list[list[str]],
-    vocabs: Vocabularies,
     evaluation: Evaluation,
-    source: str,
-) -> tuple[list[Band], list[Band]]:
-    """Write every file listed above; returns the length and frequency bands for the terminal."""
+) -> None:
+    """Write every file listed above."""
+    source = evaluation.source
     tags, counts = confusion_matrix(gold, predicted)
     atomic_write_bytes(
         folder / "confusion.csv",
@@ -95,8 +86,7 @@ def write_error_report(
     confusions = top_confusions(words, gold, predicted)
     atomic_write_bytes(folder / "confusions.md", confusions_markdown(confusions, source).encode())
 
-    by_length = accuracy_by_length(gold, predicted)
-    by_frequency = accuracy_by_frequency(words, gold, predicted, vocabs)
+    by_length, by_frequency = evaluation.by_length, evaluation.by_frequency
     rows: list[list[object]] = [["grouping", "band", "tokens", "accuracy"]]
     for grouping, bands in (("sentence length", by_length), ("word frequency", by_frequency)):
         rows += [
@@ -119,5 +109,4 @@ def write_error_report(
             f"Accuracy by band, {source}",
         ),
     )
-    atomic_write_json(folder / "evaluation.json", {"source": source, **evaluation.to_json()})
-    return by_length, by_frequency
+    atomic_write_json(folder / "evaluation.json", evaluation.to_json())

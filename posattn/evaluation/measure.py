@@ -10,32 +10,29 @@ import time
 from pathlib import Path
 from typing import Any
 
-from posattn.checkpoint import load_model
-from posattn.data import load_treebank, resolve_data_dir
-from posattn.evaluate import evaluate
-from posattn.inference import predict
-from posattn.tokenizer import tokenize
-from posattn.train import count_parameters
+from posattn.data.tokenizer import tokenize
+from posattn.data.treebank import load_treebank, resolve_data_dir, treebank_name
+from posattn.evaluation.scores import evaluate
+from posattn.model.storage import load_model
+from posattn.model.tagger import count_parameters
 
 
 def measure_model(
-    run_dir: Path, data_dir: str | None = None, sentences: tuple[str, ...] = ("I saw a saw",)
+    model_path: Path, data_dir: str | None = None, sentences: tuple[str, ...] = ("I saw a saw",)
 ) -> dict[str, Any]:
     """Scores on dev and test, test tokens/s (model loading excluded), parameters, and
     `tags` = {sentence: "PRON VERB ..."} for each of `sentences` (tokenised like `posattn tag`)."""
-    loaded = load_model(run_dir)
+    loaded = load_model(model_path)
     data = loaded.config.data
     folder = resolve_data_dir(data_dir or data.data_dir, data.treebank)
     treebank = load_treebank(folder, ("dev", "test"))
-    results: dict[str, Any] = {}
+    results: dict[str, Any] = {"treebank": treebank_name(folder)}
     for split in ("dev", "test"):
         words, gold = treebank[split]["words"], treebank[split]["upos"]
-        # Only a dependency-tree model reads the trees; fetching them is not tagging time.
-        heads = treebank[split]["heads"] if loaded.config.model.attention_graph else None
+        # Fetching the trees is not tagging time (and only a tree model reads them).
+        heads = treebank[split]["heads"] if loaded.needs_trees else None
         started = time.perf_counter()
-        predictions = predict(
-            loaded.tagger, loaded.vocabs, words, max_word_length=data.max_word_length, heads=heads
-        )
+        predictions = loaded.predict(words, heads)
         seconds = time.perf_counter() - started
         scores = evaluate(words, gold, [p.tags for p in predictions], loaded.vocabs)
         results[f"{split}_accuracy"] = scores.accuracy
@@ -45,11 +42,8 @@ def measure_model(
         if split == "test":
             results["tagging_tokens_per_second"] = scores.tokens / seconds
     results["tags"] = {}
-    if not loaded.config.model.attention_graph:  # such a model needs trees, raw text has none
-        tokenised = [tokenize(sentence) for sentence in sentences]
-        tagged = predict(
-            loaded.tagger, loaded.vocabs, tokenised, max_word_length=data.max_word_length
-        )
+    if not loaded.needs_trees:  # raw text has no trees
+        tagged = loaded.predict([tokenize(sentence) for sentence in sentences])
         results["tags"] = {
             sentence: " ".join(p.tags) for sentence, p in zip(sentences, tagged, strict=True)
         }

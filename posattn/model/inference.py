@@ -1,15 +1,24 @@
-"""Batched prediction over many sentences, in the caller's order."""
+"""Prediction with a trained tagger: batched over many sentences (results in the caller's order),
+windowed for very long ones, and the attention maps of one sentence.
+
+`LoadedModel` is a tagger with everything it needs to be used: its vocabularies, its config and
+the device it lives on, so callers give it sentences and nothing else.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
-from posattn.batching import bucket_batches, make_batch
+from posattn.config import Config
+from posattn.data.batching import bucket_batches, make_batch
+from posattn.data.tokenizer import tokenize
+from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
-from posattn.model import Tagger
-from posattn.vocab import Vocabularies
+from posattn.model.tagger import Tagger
 
 
 @dataclass
@@ -17,6 +26,51 @@ class Prediction:
     tags: list[str]
     probabilities: list[float]
     """The probability the model gives each chosen tag."""
+
+
+@dataclass
+class Token:
+    form: str
+    upos: str
+    probability: float
+    """How sure the model is of `upos` (its softmax probability)."""
+
+
+@dataclass
+class TaggedSentence:
+    text: str
+    """The sentence as it was given (tokens joined by spaces if it came tokenised)."""
+    tokens: list[Token]
+
+    def __iter__(self) -> Iterator[Token]:
+        return iter(self.tokens)
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __getitem__(self, index: int) -> Token:
+        return self.tokens[index]
+
+    @property
+    def forms(self) -> list[str]:
+        return [token.form for token in self.tokens]
+
+    @property
+    def tags(self) -> list[str]:
+        return [token.upos for token in self.tokens]
+
+
+@dataclass
+class Document:
+    """Tagged sentences, in the order they were given."""
+
+    sentences: list[TaggedSentence]
+
+    def __str__(self) -> str:
+        return "\n".join(
+            " ".join(f"{token.form}/{token.upos}" for token in sentence)
+            for sentence in self.sentences
+        )
 
 
 def windows(length: int, size: int) -> list[tuple[int, int]]:
@@ -176,7 +230,8 @@ def attention_maps(
     if head is not None and not 1 <= head <= heads:
         raise PosattnError(f"--head {head}: this model has heads 1 to {heads}")
     tagger.eval()
-    batch = make_batch([tokens], vocabs, None, max_word_length)
+    device = next(tagger.parameters()).device
+    batch = make_batch([tokens], vocabs, None, max_word_length).to(device)
     weights = torch.stack(tagger.attention_weights(batch))[:, 0]  # (layers, heads, seq, seq)
     rows = []
     for layer_index in [layer - 1] if layer else range(layers):
@@ -189,3 +244,75 @@ def attention_maps(
                 [AttentionMap(layer_index + 1, h + 1, per_head[h].tolist()) for h in chosen]
             )
     return rows
+
+
+@dataclass
+class LoadedModel:
+    """A trained tagger ready to use (see `storage.load_model`)."""
+
+    tagger: Tagger
+    vocabs: Vocabularies
+    config: Config
+    meta: dict[str, Any]
+    """The model file's header: format, version, metrics, ..."""
+    device: torch.device
+
+    @property
+    def needs_trees(self) -> bool:
+        """Whether the model attends along gold dependency trees, so it cannot tag raw text."""
+        return self.config.model.attention_graph
+
+    def predict(
+        self,
+        sentences: list[list[str]],
+        heads: list[list[int]] | None = None,
+        batch_tokens: int = 4000,
+    ) -> list[Prediction]:
+        """Tag tokenised sentences. `heads` (their dependency trees) are read only by a model
+        that `needs_trees`, and it cannot do without them."""
+        return predict(
+            self.tagger,
+            self.vocabs,
+            sentences,
+            batch_tokens=batch_tokens,
+            max_word_length=self.config.data.max_word_length,
+            device=self.device,
+            heads=heads,
+        )
+
+    def tag(self, sentences: list[str] | list[list[str]]) -> Document:
+        """Tag sentences given as raw text (one string each, tokenised like EWT) or as tokens."""
+        texts = [s if isinstance(s, str) else " ".join(s) for s in sentences]
+        tokenised = [tokenize(s) if isinstance(s, str) else list(s) for s in sentences]
+        predictions = self.predict(tokenised)
+        return Document(
+            [
+                TaggedSentence(
+                    text,
+                    [
+                        Token(form, tag, probability)
+                        for form, tag, probability in zip(
+                            tokens, prediction.tags, prediction.probabilities, strict=True
+                        )
+                    ],
+                )
+                for text, tokens, prediction in zip(texts, tokenised, predictions, strict=True)
+            ]
+        )
+
+    def attention_maps(
+        self,
+        tokens: list[str],
+        layer: int | None = None,
+        head: int | None = None,
+        average_heads: bool = False,
+    ) -> list[list[AttentionMap]]:
+        return attention_maps(
+            self.tagger,
+            self.vocabs,
+            tokens,
+            layer,
+            head,
+            average_heads,
+            self.config.data.max_word_length,
+        )

@@ -9,53 +9,30 @@ the scheduler, the config and a digest of the data, so a run is never resumed on
 
 from __future__ import annotations
 
-import hashlib
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import torch
 
-from posattn.checkpoint import load_tensors, save_tensors
 from posattn.config import Config, config_to_dict
 from posattn.errors import PosattnError
+from posattn.model.storage import load_tensors, save_tensors
+from posattn.run_folder import RunFolder
+from posattn.training.state import Run, TrainingState
 
-if TYPE_CHECKING:
-    from posattn.train import Run, TreebankSplits
-
-CHECKPOINT_FILE = "checkpoint.safetensors"
 CHECKPOINT_FORMAT = 1
-
-
-@dataclass
-class TrainingState:
-    """Where a run stands between two steps: all a resumed run needs besides the tensors."""
-
-    epoch: int = 1
-    """The epoch in progress (1-based)."""
-    batch: int = 0
-    """Batches of it already done."""
-    epoch_loss: float = 0.0
-    """Sum over those batches of loss x tokens."""
-    epoch_tokens: int = 0
-    best_accuracy: float = -1.0
-    best_epoch: int = 0
-    epochs_without_gain: int = 0
-    seconds: float = 0.0
-    """Training time spent before this process took over."""
 
 
 class TrainingInterrupted(PosattnError):
     """Training stopped on SIGINT/SIGTERM after saving a checkpoint to resume from."""
 
-    def __init__(self, signum: int, output_dir: Path) -> None:
+    def __init__(self, signum: int, folder: RunFolder) -> None:
         super().__init__(
             f"interrupted by {signal.Signals(signum).name}: training state saved in "
-            f"{output_dir / CHECKPOINT_FILE}; continue with `posattn train --resume {output_dir}`"
+            f"{folder.checkpoint}; continue with `posattn train --resume {folder.path}`"
         )
         self.exit_code = 128 + signum
 
@@ -84,23 +61,11 @@ def stop_on_signals(request: StopRequest) -> Iterator[None]:
             signal.signal(s, handler)
 
 
-def data_digest(data: TreebankSplits) -> str:
-    """Identifies the training data, so a run is never resumed on different sentences."""
-    digest = hashlib.sha256()
-    for part in (data.train_words, data.train_tags, data.dev_words, data.dev_tags):
-        for sentence in part:
-            digest.update(("\t".join(sentence) + "\n").encode())
-        digest.update(b"\0")
-    for heads in (data.train_heads, data.dev_heads):
-        for sentence_heads in heads or []:
-            digest.update((" ".join(map(str, sentence_heads)) + "\n").encode())
-    return digest.hexdigest()
-
-
 def save_checkpoint(
-    run: Run, state: TrainingState, config: Config, data_sha256: str, output_dir: Path
+    run: Run, state: TrainingState, config: Config, data_sha256: str, folder: RunFolder
 ) -> None:
-    """`data_sha256`: the run's `data_digest`, computed once (it reads every sentence)."""
+    """`data_sha256`: the run's `TreebankSplits.digest()`, computed once (it reads every
+    sentence)."""
     tensors = {f"model.{k}": v for k, v in run.model.state_dict().items()}
     if run.averaged is not None:
         tensors.update({f"averaged.{k}": v for k, v in run.averaged.state_dict().items()})
@@ -116,27 +81,27 @@ def save_checkpoint(
         "optimizer_groups": optimizer["param_groups"],
         "scheduler": run.scheduler.state_dict(),
     }
-    save_tensors(output_dir / CHECKPOINT_FILE, tensors, header)
+    save_tensors(folder.checkpoint, tensors, header)
 
 
-def resumable(output_dir: Path, config: Config) -> bool:
-    """Whether `output_dir` holds a readable checkpoint of a run with exactly this config."""
+def resumable(folder: RunFolder, config: Config) -> bool:
+    """Whether `folder` holds a readable checkpoint of a run with exactly this config."""
     try:
-        _, header = load_tensors(output_dir / CHECKPOINT_FILE)
+        _, header = load_tensors(folder.checkpoint)
     except PosattnError:
         return False
     return bool(header.get("config") == config_to_dict(config))
 
 
 def restore_checkpoint(
-    run: Run, config: Config, data_sha256: str, output_dir: Path
+    run: Run, config: Config, data_sha256: str, folder: RunFolder
 ) -> TrainingState:
-    path = output_dir / CHECKPOINT_FILE
+    path = folder.checkpoint
     tensors, header = load_tensors(path)
     if header.get("format") != CHECKPOINT_FORMAT:
         raise PosattnError(f"{path}: checkpoint format {header.get('format')!r} is not readable")
     if header["config"] != config_to_dict(config):
-        raise PosattnError(f"{path}: saved with another config than {output_dir / 'config.json'}")
+        raise PosattnError(f"{path}: saved with another config than {folder.config}")
     if header["data_sha256"] != data_sha256:
         raise PosattnError(f"{path}: the training data changed since the run was interrupted")
 

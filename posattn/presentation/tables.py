@@ -8,23 +8,21 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from posattn.data import TreebankStats, reference_split
-from posattn.evaluate import Evaluation
+from posattn.data.stats import TreebankStats, reference_split
+from posattn.evaluation.scores import Evaluation
 
 if TYPE_CHECKING:
-    from posattn.analysis import Band
-    from posattn.compare import Outcome
-    from posattn.inference import AttentionMap
+    from posattn.comparison import Outcome
+    from posattn.evaluation.analysis import Band
+    from posattn.model.inference import AttentionMap
 
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f}%"
 
 
-def print_evaluation(
-    console: Console, result: Evaluation, source: str, confusions: int = 10
-) -> None:
-    summary = Table(title=f"Evaluation on {source}")
+def print_evaluation(console: Console, result: Evaluation, confusions: int = 10) -> None:
+    summary = Table(title=f"Evaluation on {result.source}")
     summary.add_column("")
     summary.add_column("tokens", justify="right")
     summary.add_column("accuracy", justify="right")
@@ -85,8 +83,12 @@ def print_stats(console: Console, folder: Path, stats: dict[str, TreebankStats])
     console.print(ambiguous)
 
 
-def print_comparison(console: Console, outcomes: list[Outcome], sentence: str) -> None:
-    table = Table(title="posattn compare (accuracy on EWT; ambiguous and unknown words on test)")
+def print_comparison(
+    console: Console, outcomes: list[Outcome], sentence: str, treebank: str
+) -> None:
+    table = Table(
+        title=f"posattn compare (accuracy on {treebank}; ambiguous and unknown words on test)"
+    )
     for column in ("variant", "dev", "test", "ambiguous", "unknown", "parameters", "tok/s"):
         if column == "variant":
             table.add_column(column, no_wrap=True)

@@ -10,7 +10,6 @@ where it stopped; a variant that fails is reported and the suite goes on.
 
 from __future__ import annotations
 
-import json
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,14 +17,16 @@ from typing import Any, Literal, Protocol
 
 import yaml
 
-from posattn.checkpoint import atomic_write_bytes, atomic_write_json
 from posattn.config import Config, config_from_dict, config_to_dict, load_config
 from posattn.errors import PosattnError
-from posattn.measure import measure_model
-from posattn.resume import TrainingInterrupted, resumable
-from posattn.train import Reporter, SilentReporter, train
+from posattn.evaluation.measure import measure_model
+from posattn.files import atomic_write_bytes, atomic_write_json, read_json_object
+from posattn.run_folder import RunFolder
+from posattn.training.loop import Reporter, SilentReporter, train
+from posattn.training.resume import TrainingInterrupted, resumable
 
 OUTCOME_FILE = "outcome.json"
+"""Beside each variant's run folder files: its config and what it measured, to reuse it."""
 
 
 @dataclass
@@ -188,7 +189,7 @@ def run_suite(
 
 def _reusable(run_dir: Path, config: Config) -> Outcome | None:
     try:
-        saved = json.loads((run_dir / OUTCOME_FILE).read_text(encoding="utf-8"))
+        saved = read_json_object(run_dir / OUTCOME_FILE)
         # Rebuilt with today's defaults, so a config key added since then does not count as a
         # change unless the variant sets it.
         same = config_from_dict(saved["config"]) == config
@@ -209,13 +210,11 @@ def _train_and_measure(
     outcome = Outcome(variant.name, variant.claim, "trained")
     (run_dir / OUTCOME_FILE).unlink(missing_ok=True)  # stale until this run's one is written
     try:
-        result = train(config, run_dir, reporter, resume=resumable(run_dir, config))
+        folder = RunFolder(run_dir)
+        result = train(config, run_dir, reporter, resume=resumable(folder, config))
         outcome.train_minutes = result.seconds / 60
         outcome.epochs_run, outcome.best_epoch = result.epochs_run, result.best_epoch
-        outcome.dev_curve = [
-            json.loads(line)["dev_accuracy"]
-            for line in (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
+        outcome.dev_curve = [epoch["dev_accuracy"] for epoch in folder.read_metrics()]
         outcome.metrics = measure_model(run_dir, data_dir, tuple(s.text for s in suite.sentences))
     except TrainingInterrupted:
         raise  # Ctrl-C stops the suite; running it again resumes this variant
@@ -228,86 +227,3 @@ def _train_and_measure(
         run_dir / OUTCOME_FILE, {"config": config_to_dict(config), "outcome": asdict(outcome)}
     )
     return outcome
-
-
-def write_report(suite: Suite, budget: str, outcomes: list[Outcome], output: Path) -> Path:
-    """results.json, REPORT.md and the plots; returns the path of REPORT.md."""
-    from posattn import plots
-
-    atomic_write_json(
-        output / "results.json",
-        {"suite": str(suite.path), "budget": budget, "variants": [asdict(o) for o in outcomes]},
-    )
-    measured = [o for o in outcomes if o.measured]
-    if measured:
-        atomic_write_bytes(output / "accuracy.png", plots.accuracy_bars(measured, budget))
-        atomic_write_bytes(output / "cost.png", plots.accuracy_against_cost(measured, budget))
-        atomic_write_bytes(output / "curves.png", plots.dev_curves(measured, budget))
-    report = output / "REPORT.md"
-    atomic_write_bytes(report, markdown_report(suite, budget, outcomes).encode())
-    return report
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.2f}"
-
-
-def markdown_report(suite: Suite, budget: str, outcomes: list[Outcome]) -> str:
-    lines = [
-        f"# posattn compare: {suite.path.name}, budget `{budget}`",
-        "",
-        f"Every variant starts from `{suite.base.name}` with `{' '.join(suite.budgets[budget])}`"
-        " and the same seed; the overrides below are the only difference. Accuracies in %, EWT"
-        " gold tokens; *ambiguous*: words seen with 2+ tags in train; *unknown*: words not in"
-        " train; tok/s: tagging the test set on this machine.",
-        "",
-        *_results_table(outcomes),
-        "",
-        "![accuracy](accuracy.png)",
-        "",
-        "![cost](cost.png)",
-        "",
-        "![curves](curves.png)",
-        "",
-        "## Ambiguous sentences",
-        "",
-        "Tags each variant gives; a tag in **bold** differs from the expected reading.",
-    ]
-    for sentence in suite.sentences:
-        lines += ["", f"*{sentence.text}*", "", *_sentence_table(sentence, outcomes)]
-    return "\n".join(lines) + "\n"
-
-
-def _results_table(outcomes: list[Outcome]) -> list[str]:
-    lines = [
-        "| variant | what it tests | dev | test | test ambiguous | test unknown | parameters"
-        " | train min | tok/s |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
-    ]
-    for o in outcomes:
-        if not o.measured:
-            detail = (o.error or "").replace("|", "/") if o.status == "failed" else "not run yet"
-            lines.append(f"| {o.name} | {o.claim} | {o.status}: {detail} ||||||| ")
-            continue
-        m = o.metrics
-        lines.append(
-            f"| {o.name} | {o.claim} | {_percent(m['dev_accuracy'])} | "
-            f"{_percent(m['test_accuracy'])} | {_percent(m['test_ambiguous_accuracy'])} | "
-            f"{_percent(m['test_oov_accuracy'])} | {m['parameters']:,} | "
-            f"{o.train_minutes or 0:.1f} | {m['tagging_tokens_per_second']:,.0f} |"
-        )
-    return lines
-
-
-def _sentence_table(sentence: Sentence, outcomes: list[Outcome]) -> list[str]:
-    expected = sentence.expected or []
-    lines = ["| variant | tags |", "|---|---|", f"| (expected) | {' '.join(expected) or '-'} |"]
-    for o in (o for o in outcomes if o.measured):
-        if sentence.text not in o.metrics["tags"]:
-            lines.append(f"| {o.name} | (needs a dependency tree: cannot tag raw text) |")
-            continue
-        tags = o.metrics["tags"][sentence.text].split()
-        wrong = [i < len(expected) and tag != expected[i] for i, tag in enumerate(tags)]
-        marked = [f"**{t}**" if w else t for t, w in zip(tags, wrong, strict=True)]
-        lines.append(f"| {o.name} | {' '.join(marked)} |")
-    return lines

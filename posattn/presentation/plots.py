@@ -10,8 +10,8 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from posattn.compare import Outcome
-    from posattn.inference import AttentionMap
+    from posattn.comparison import Outcome
+    from posattn.model.inference import AttentionMap
 
 
 def _png(figure: Figure) -> bytes:
@@ -20,7 +20,7 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def accuracy_bars(outcomes: list[Outcome], budget: str) -> bytes:
+def accuracy_bars(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
     """Test accuracy overall, on ambiguous words and on unknown words, one bar per variant."""
     panels = [
         ("test_accuracy", "all tokens"),
@@ -39,11 +39,11 @@ def accuracy_bars(outcomes: list[Outcome], budget: str) -> bytes:
         axis.set_title(title)
         axis.set_xlabel("accuracy (%)")
         axis.invert_yaxis()  # the suite's order, top to bottom
-    figure.suptitle(f"EWT test accuracy by variant (budget: {budget})")
+    figure.suptitle(f"{treebank} test accuracy by variant (budget: {budget})")
     return _png(figure)
 
 
-def accuracy_against_cost(outcomes: list[Outcome], budget: str) -> bytes:
+def accuracy_against_cost(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
     """Test accuracy against parameter count and against tagging speed."""
     figure = Figure(figsize=(12, 5))
     axes = figure.subplots(1, 2, sharey=True)
@@ -63,12 +63,12 @@ def accuracy_against_cost(outcomes: list[Outcome], budget: str) -> bytes:
         axis.set_xlabel(label)
         axis.set_title(f"accuracy against {title}")
         axis.grid(alpha=0.3)
-    axes[0].set_ylabel("EWT test accuracy (%)")
+    axes[0].set_ylabel(f"{treebank} test accuracy (%)")
     figure.suptitle(f"What each variant costs (budget: {budget})")
     return _png(figure)
 
 
-def dev_curves(outcomes: list[Outcome], budget: str) -> bytes:
+def dev_curves(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
     """Dev accuracy after each epoch, one line per variant."""
     figure = Figure(figsize=(9, 5.5))
     axis = figure.subplots()
@@ -83,7 +83,7 @@ def dev_curves(outcomes: list[Outcome], budget: str) -> bytes:
             label=outcome.name,
         )
     axis.set_xlabel("epoch")
-    axis.set_ylabel("EWT dev accuracy (%)")
+    axis.set_ylabel(f"{treebank} dev accuracy (%)")
     axis.set_title(f"Learning curves (budget: {budget})")
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8, loc="lower right")

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import platform
 import subprocess
-import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from posattn import __version__
-from posattn.data import find_split_files, sha256_of
+from posattn.data.download import sha256_of
+from posattn.data.treebank import find_split_files
 
 PACKAGES = (
     "torch",
@@ -68,10 +68,11 @@ def data_files(folder: Path | None) -> dict[str, dict[str, str]]:
     }
 
 
-def describe_run(data_folder: Path | None) -> dict[str, Any]:
+def describe_run(data_folder: Path | None, command: list[str] | None) -> dict[str, Any]:
+    """`command`: the command line that started the run (None when called from Python)."""
     return {
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": sys.argv,
+        "command": command,
         "posattn": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -1,0 +1,255 @@
+"""The Python API: everything the command line does, as a few functions and one tagger object.
+
+    import posattn
+    tagger = posattn.load("runs/ewt")          # a run folder or a model file
+    doc = tagger.tag("I saw a saw")            # raw text, tokenised like `posattn tag`
+    [(t.form, t.upos, round(t.probability, 3)) for t in doc.sentences[0]]
+    tagger.tag([["I", "saw", "a", "saw"]])     # pretokenised
+    tagger.evaluate("path/to/file.conllu")     # the numbers `posattn eval --json` prints
+    posattn.train("configs/quick.yaml", data_dir=..., output=..., overrides={"train.epochs": 1})
+
+Each command of the CLI is one call here plus printing; errors are `PosattnError`s whose message
+is the one line the CLI shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from posattn.comparison import Outcome, Suite, SuiteProgress, load_suite, run_suite
+from posattn.config import Config, config_from_dict, config_to_dict, load_config
+from posattn.data.stats import TreebankStats, reference_split, treebank_stats
+from posattn.data.text import sentence_lines
+from posattn.data.tokenizer import tokenize
+from posattn.data.treebank import find_split_files, load_treebank, resolve_data_dir
+from posattn.errors import PosattnError
+from posattn.evaluation.gold import gold_from_files, gold_from_split, score_model
+from posattn.evaluation.scores import Evaluation
+from posattn.files import atomic_write_bytes, read_json_object
+from posattn.model.inference import AttentionMap, Document, LoadedModel
+from posattn.model.storage import load_model
+from posattn.presentation import plots
+from posattn.presentation.compare_report import write_report
+from posattn.presentation.error_report import write_error_report
+from posattn.run_folder import RUNS_ROOT, RunFolder, latest_model
+from posattn.training.loop import Reporter, TrainResult
+from posattn.training.loop import train as train_loop
+
+DEFAULT_CONFIG = Path("configs/ewt.yaml")
+
+
+class PosTagger:
+    """A trained part-of-speech tagger: tag text, evaluate on treebank files, look inside."""
+
+    def __init__(self, model: LoadedModel, path: Path) -> None:
+        self.model = model
+        self.path = path
+        """Where the model was loaded from."""
+
+    def __repr__(self) -> str:
+        return f"PosTagger({str(self.path)!r})"
+
+    @property
+    def config(self) -> Config:
+        """The config the model was trained with."""
+        return self.model.config
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """What training recorded when it saved the model (epoch, dev accuracy, ...)."""
+        return dict(self.model.meta.get("metrics", {}))
+
+    @property
+    def tags(self) -> list[str]:
+        """The tags the model can predict."""
+        return list(self.model.vocabs.tags.itos)
+
+    def tag(self, text: str | Sequence[str] | Sequence[Sequence[str]]) -> Document:
+        """Tag raw text (a string: one sentence per line; or a list of such sentences), or
+        pretokenised sentences (a list of token lists)."""
+        if isinstance(text, str):
+            sentences: list[str] | list[list[str]] = sentence_lines(text)
+        elif all(isinstance(item, str) for item in text):
+            sentences = [line for item in text for line in sentence_lines(str(item))]
+        else:
+            sentences = [list(tokens) for tokens in text]
+        if not sentences:
+            raise PosattnError("nothing to tag: the input is empty")
+        return self.model.tag(sentences)
+
+    def evaluate(
+        self,
+        files: str | Path | Sequence[str | Path] | None = None,
+        *,
+        split: Literal["dev", "test"] = "dev",
+        data_dir: str | Path | None = None,
+        report: str | Path | None = None,
+    ) -> Evaluation:
+        """Scores on CoNLL-U `files`, or else on a `split` of the model's treebank (or of
+        `data_dir`); with `report`, also write the error analysis into that folder."""
+        if files is not None:
+            paths = [Path(files)] if isinstance(files, str | Path) else [Path(f) for f in files]
+            gold = gold_from_files(paths)
+        else:
+            data = self.config.data
+            gold = gold_from_split(
+                resolve_data_dir(data_dir or data.data_dir, data.treebank), split
+            )
+        evaluation, predicted = score_model(self.model, gold)
+        if report is not None:
+            write_error_report(Path(report), gold.words, gold.tags, predicted, evaluation)
+        return evaluation
+
+    def attention(
+        self,
+        sentence: str | Sequence[str],
+        layer: int | None = None,
+        head: int | None = None,
+        average_heads: bool = False,
+    ) -> list[list[AttentionMap]]:
+        """The attention maps of one sentence (raw text or tokens): a row per layer (or only
+        `layer`), each with every head (or only `head`, or their average)."""
+        tokens = tokenize(sentence) if isinstance(sentence, str) else list(sentence)
+        return self.model.attention_maps(tokens, layer, head, average_heads)
+
+
+def load(path: str | Path | None = None, device: str = "cpu") -> PosTagger:
+    """A trained model from a run folder or a model file; None: the latest under runs/."""
+    where = Path(path) if path is not None else latest_model()
+    return PosTagger(load_model(where, device), where)
+
+
+def make_config(
+    config: str | Path | Config | None = None,
+    overrides: Sequence[str] | dict[str, Any] | None = None,
+    data_dir: str | Path | None = None,
+) -> Config:
+    """A config from a YAML file (default: configs/ewt.yaml) or as given, with overrides either
+    as `["section.key=value", ...]` or as `{"section.key": value}`, and the data folder."""
+    folder = {"data.data_dir": str(data_dir)} if data_dir is not None else {}
+    if isinstance(config, Config):
+        if overrides:
+            raise PosattnError("give overrides with a config file, not with a Config object")
+        raw = config_to_dict(config)  # a copy: the caller's config stays as it is
+        raw["data"].update({"data_dir": str(data_dir)} if data_dir is not None else {})
+        return config_from_dict(raw, config.name)
+    path = Path(config) if config is not None else DEFAULT_CONFIG
+    if isinstance(overrides, dict):
+        return load_config(path, (), {**overrides, **folder})
+    return load_config(path, list(overrides or ()), folder)
+
+
+def train(
+    config: str | Path | Config | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    output: str | Path | None = None,
+    overrides: Sequence[str] | dict[str, Any] | None = None,
+    reporter: Reporter | None = None,
+    command: list[str] | None = None,
+) -> TrainResult:
+    """Train a tagger; the best model by dev accuracy ends up in `output` (default:
+    runs/<config name>), with its metrics and training curves. `command` is recorded in the
+    run's provenance (the CLI passes its command line)."""
+    settings = make_config(config, overrides, data_dir)
+    folder = RunFolder(Path(output) if output is not None else RUNS_ROOT / settings.name)
+    result = train_loop(settings, folder.path, reporter, command=command)
+    draw_curves([folder.path], folder.curves, names=[settings.name])
+    return result
+
+
+def resume(
+    run: str | Path, *, reporter: Reporter | None = None, command: list[str] | None = None
+) -> TrainResult:
+    """Continue a run stopped by Ctrl-C, SIGTERM or a crash, with its own config."""
+    folder = RunFolder(Path(run))
+    settings = config_from_dict(read_json_object(folder.config))
+    result = train_loop(settings, folder.path, reporter, resume=True, command=command)
+    draw_curves([folder.path], folder.curves, names=[settings.name])
+    return result
+
+
+def draw_curves(
+    runs: Sequence[str | Path], output: str | Path, names: list[str] | None = None
+) -> Path:
+    """Training curves (train loss, dev accuracy, learning rate) of one or more runs as a PNG."""
+    folders = [RunFolder(Path(run)) for run in runs]
+    labels = names or [str(run) for run in runs]
+    if len(set(labels)) != len(labels):
+        raise PosattnError("a run folder is named twice")
+    curves = {label: f.read_metrics() for label, f in zip(labels, folders, strict=True)}
+    atomic_write_bytes(Path(output), plots.training_curves(curves))
+    return Path(output)
+
+
+@dataclass
+class Comparison:
+    suite: Suite
+    outcomes: list[Outcome]
+    report: Path
+    """REPORT.md; results.json and the pictures lie beside it."""
+
+
+def compare(
+    suite: str | Path = "configs/compare.yaml",
+    *,
+    quick: bool = False,
+    output: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    only: Sequence[str] | None = None,
+    progress: SuiteProgress | None = None,
+) -> Comparison:
+    """Train every variant of a suite with one seed and budget and report on them side by side;
+    variants already trained with the same config are reused."""
+    settings = load_suite(Path(suite))
+    budget: Literal["full", "quick"] = "quick" if quick else "full"
+    folder = Path(output) if output is not None else RUNS_ROOT / f"compare{'-quick' * quick}"
+    outcomes = run_suite(
+        settings,
+        budget,
+        folder,
+        str(data_dir) if data_dir is not None else None,
+        list(only) if only else None,
+        progress,
+    )
+    for outcome in outcomes:
+        if outcome.status == "trained":
+            run = RunFolder(folder / outcome.name)
+            draw_curves([run.path], run.curves, names=[outcome.name])
+    return Comparison(settings, outcomes, write_report(settings, budget, outcomes, folder))
+
+
+@dataclass
+class TreebankOverview:
+    folder: Path
+    stats: dict[str, TreebankStats]
+    """Per split."""
+
+
+def treebank_overview(
+    data_dir: str | Path | None = None,
+    treebank: str = "en_ewt",
+    top: int = 20,
+    plot: str | Path | None = None,
+) -> TreebankOverview:
+    """Sentences, tokens, tag distribution and the most ambiguous forms of each split; with
+    `plot`, also draw the tag distribution and sentence lengths into that PNG."""
+    folder = resolve_data_dir(data_dir, treebank)
+    splits = tuple(find_split_files(folder))
+    data = load_treebank(folder, splits)
+    stats = {
+        split: treebank_stats(data[split]["words"], data[split]["upos"], top) for split in splits
+    }
+    if plot is not None:
+        tag_split = reference_split(stats)
+        picture = plots.treebank_overview(
+            dict(stats[tag_split].tag_counts),
+            tag_split,
+            {split: s.lengths for split, s in stats.items()},
+            f"Treebank in {folder.name}",
+        )
+        atomic_write_bytes(Path(plot), picture)
+    return TreebankOverview(folder, stats)

@@ -1,0 +1,77 @@
+"""Reading CoNLL-U with the `conllu` parser, with errors that name the file and line.
+
+Each sentence becomes a row `{"words", "upos", "xpos", "heads", "lines"}` (heads: each word's
+syntactic head, 1-based, 0 for the root); multiword-token ranges (`3-4`) and empty nodes (`8.1`)
+are skipped, because UPOS is annotated on the syntactic words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from posattn.errors import PosattnError
+
+
+def read_conllu(path: Path) -> Iterator[dict[str, Any]]:
+    """Yield one row per sentence: words, upos, xpos, and the file line of each word. Errors
+    name the file and line."""
+    import conllu
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        bad_line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise PosattnError(f"{path}:{bad_line}: not valid UTF-8") from None
+    except OSError as error:
+        raise PosattnError(f"{path}: cannot read ({error.strerror})") from None
+    lines = text.replace("\r\n", "\n").split("\n")
+    start = 0
+    for number, line in enumerate([*lines, ""], start=1):
+        if line.strip():
+            continue
+        block = lines[start : number - 1]
+        first_line = start + 1
+        start = number
+        if any(not raw.startswith("#") for raw in block):
+            yield _sentence(conllu, path, first_line, block)
+
+
+def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dict[str, Any]:
+    # conllu reports a problem but not where: check the columns first, line by line, so an
+    # error can name the line; then let the parser read the block.
+    expected_id, lines = 1, []
+    for offset, raw in enumerate(block):
+        if raw.startswith("#"):
+            continue
+        where = f"{path}:{first_line + offset}"
+        columns = raw.split("\t")
+        if len(columns) != 10:
+            raise PosattnError(f"{where}: expected 10 tab-separated columns, found {len(columns)}")
+        token_id = columns[0]
+        if re.fullmatch(r"[1-9][0-9]*-[1-9][0-9]*|[0-9]+\.[1-9][0-9]*", token_id):
+            continue  # a multiword range or an empty node
+        if not token_id.isdigit():
+            raise PosattnError(f"{where}: ID {token_id!r} is not a word number, range or decimal")
+        if int(token_id) != expected_id:
+            hint = " (a blank line must end each sentence)" if token_id == "1" else ""
+            raise PosattnError(
+                f"{where}: word ID {token_id} where {expected_id} was expected{hint}"
+            )
+        expected_id += 1
+        lines.append(first_line + offset)
+    try:
+        tokens = conllu.parse_token_and_metadata("\n".join(block))
+    except conllu.exceptions.ParseException as error:
+        raise PosattnError(f"{path}:{first_line}: in this sentence, {error}") from None
+    # Multiword ranges (3-4) and empty nodes (8.1) have tuple IDs; UPOS lives on the words.
+    words = [token for token in tokens if isinstance(token["id"], int)]
+    return {
+        "words": [token["form"] for token in words],
+        "upos": [token["upos"] for token in words],
+        "xpos": [token["xpos"] or "_" for token in words],
+        "heads": [token["head"] if isinstance(token["head"], int) else 0 for token in words],
+        "lines": lines,
+    }

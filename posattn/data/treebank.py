@@ -1,0 +1,141 @@
+"""A treebank: a folder of CoNLL-U files named by the UD convention (`xx_name-ud-train.conllu`,
+`-dev`, `-test`), read into a `datasets.DatasetDict` cached by the files' checksums.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from posattn.data.conllu import read_conllu
+from posattn.data.download import RELEASES, cache_root, download, sha256_of
+from posattn.errors import PosattnError
+
+if TYPE_CHECKING:
+    from datasets import DatasetDict
+
+SPLITS = ("train", "dev", "test")
+DATASET_LAYOUT = 2
+"""Bumped when the cached rows change (2: `heads`, the dependency tree), so old caches are not
+read as new ones."""
+
+
+def find_split_files(folder: Path) -> dict[str, Path]:
+    """The CoNLL-U file of each split present in `folder`, by the UD naming convention."""
+    if not folder.is_dir():
+        raise PosattnError(f"{folder}: data folder not found")
+    found: dict[str, Path] = {}
+    for split in SPLITS:
+        matches = sorted(folder.glob(f"*-ud-{split}.conllu"))
+        if len(matches) > 1:
+            names = ", ".join(m.name for m in matches)
+            raise PosattnError(f"{folder}: several {split} files ({names}); keep one per folder")
+        if matches:
+            found[split] = matches[0]
+    if not found:
+        raise PosattnError(
+            f"{folder}: no *-ud-train.conllu, *-ud-dev.conllu or *-ud-test.conllu files"
+        )
+    return found
+
+
+def treebank_name(folder: Path) -> str:
+    """The treebank's name as its files give it: `en_ewt` for `en_ewt-ud-train.conllu`."""
+    names = {path.name.rsplit("-ud-", 1)[0] for path in find_split_files(folder).values()}
+    return names.pop() if len(names) == 1 else folder.name
+
+
+def resolve_data_dir(data_dir: str | Path | None, treebank: str = "en_ewt") -> Path:
+    """The folder to read: the one given, else a verified download in the cache (fetched now)."""
+    if data_dir:
+        return Path(data_dir)
+    release = RELEASES.get(treebank)
+    if release is None:
+        raise PosattnError(f"unknown treebank {treebank!r}; pass --data-dir DIR")
+    cached = cache_root() / "treebanks" / treebank
+    if all((cached / file).is_file() for file in release.sha256):
+        return cached
+    return download(treebank)
+
+
+def load_treebank(folder: Path, splits: tuple[str, ...] = SPLITS) -> DatasetDict:
+    """Parse the requested splits into a DatasetDict, cached by the files' checksums."""
+    from datasets import Dataset, DatasetDict, disable_progress_bars, load_from_disk
+
+    disable_progress_bars()
+
+    files = find_split_files(folder)
+    missing = [split for split in splits if split not in files]
+    if missing:
+        raise PosattnError(f"{folder}: no *-ud-{missing[0]}.conllu file")
+    parts = {}
+    for split in splits:
+        path = files[split]
+        key = sha256_of(path)
+        cached = cache_root() / "datasets" / f"{key[:32]}-{DATASET_LAYOUT}"
+        if cached.is_dir():
+            parts[split] = load_from_disk(str(cached))
+            continue
+        rows = list(read_conllu(path))
+        if not rows:
+            raise PosattnError(f"{path}: no sentences")
+        dataset = Dataset.from_dict(
+            {k: [row[k] for row in rows] for k in ("words", "upos", "xpos", "heads")}
+        )
+        _save_atomically(dataset, cached)
+        parts[split] = dataset
+    return DatasetDict(parts)
+
+
+def _save_atomically(dataset: Any, target: Path) -> None:
+    """A cache entry appears whole or not at all, so a killed run never leaves half of one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        dataset.save_to_disk(str(tmp))
+        os.replace(tmp, target)
+    except OSError:
+        pass  # the cache is an optimisation: a read-only cache only costs a re-parse
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class TreebankSplits:
+    """What training reads: the train and dev sentences with their tags (and trees)."""
+
+    train_words: list[list[str]]
+    train_tags: list[list[str]]
+    dev_words: list[list[str]]
+    dev_tags: list[list[str]]
+    train_heads: list[list[int]] | None = None
+    """Dependency heads, needed only by model.attention_graph."""
+    dev_heads: list[list[int]] | None = None
+
+    def digest(self) -> str:
+        """Identifies the data, so a run is never resumed on different sentences."""
+        digest = hashlib.sha256()
+        for part in (self.train_words, self.train_tags, self.dev_words, self.dev_tags):
+            for sentence in part:
+                digest.update(("\t".join(sentence) + "\n").encode())
+            digest.update(b"\0")
+        for heads in (self.train_heads, self.dev_heads):
+            for sentence_heads in heads or []:
+                digest.update((" ".join(map(str, sentence_heads)) + "\n").encode())
+        return digest.hexdigest()
+
+
+def load_splits(folder: Path, max_train_sentences: int | None = None) -> TreebankSplits:
+    """Train (or its first `max_train_sentences`) and dev of the treebank in `folder`."""
+    treebank = load_treebank(folder, ("train", "dev"))
+    train, dev = treebank["train"], treebank["dev"]
+    if max_train_sentences is not None:
+        train = train.select(range(min(max_train_sentences, len(train))))
+    return TreebankSplits(
+        train["words"], train["upos"], dev["words"], dev["upos"], train["heads"], dev["heads"]
+    )

@@ -1,0 +1,68 @@
+"""Tagged sentences as output: tab-separated, CoNLL-U, JSON lines, or a rich table for people.
+
+`FORMATS` is the one registry of writers; the command line's `--format` choices are its keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from posattn.model.inference import TaggedSentence
+
+
+def to_tsv(sentence: TaggedSentence, number: int) -> str:
+    """One `form<TAB>tag` line per token, a blank line after each sentence."""
+    return "".join(f"{t.form}\t{t.upos}\n" for t in sentence) + "\n"
+
+
+def to_conllu(sentence: TaggedSentence, number: int) -> str:
+    lines = [f"# sent_id = {number}", f"# text = {' '.join(sentence.text.split())}"]
+    for index, token in enumerate(sentence, start=1):
+        lines.append(f"{index}\t{token.form}\t_\t{token.upos}\t_\t_\t_\t_\t_\t_")
+    return "\n".join(lines) + "\n\n"
+
+
+def to_json(sentence: TaggedSentence, number: int) -> str:
+    record = {
+        "tokens": sentence.forms,
+        "tags": sentence.tags,
+        "probabilities": [round(t.probability, 4) for t in sentence],
+    }
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def to_table(sentence: TaggedSentence, number: int) -> Table:
+    table = Table()
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("token")
+    table.add_column("tag", style="bold")
+    table.add_column("probability", justify="right")
+    for index, token in enumerate(sentence, start=1):
+        table.add_row(str(index), token.form, token.upos, f"{token.probability:.3f}")
+    return table
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    name: str
+    write: Callable[[TaggedSentence, int], str | Table]
+    """Renders sentence `number` (1-based): text for machines, a rich Table for people."""
+    for_machines: bool
+    """Its output is data (to be parsed), so nothing else may be mixed into stdout."""
+
+
+FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat("table", to_table, for_machines=False),
+        OutputFormat("tsv", to_tsv, for_machines=True),
+        OutputFormat("conllu", to_conllu, for_machines=True),
+        OutputFormat("json", to_json, for_machines=True),
+    )
+}

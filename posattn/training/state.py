@@ -1,0 +1,45 @@
+"""What one training run holds while it trains: the objects it steps (`Run`) and where the loop
+stands between two steps (`TrainingState`), the two things a checkpoint saves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch.optim.swa_utils import AveragedModel
+
+from posattn.model.tagger import Tagger
+
+
+@dataclass
+class Run:
+    """What one training run holds besides the data: built once, then stepped through."""
+
+    model: Tagger
+    device: torch.device
+    evaluated: Tagger
+    """The model scored on dev and saved: the weight average if there is one, else `model`."""
+    averaged: AveragedModel | None
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    epoch_batches: list[list[list[int]]]
+    total_steps: int
+    deadline: float
+
+
+@dataclass
+class TrainingState:
+    """Where a run stands between two steps: all a resumed run needs besides the tensors."""
+
+    epoch: int = 1
+    """The epoch in progress (1-based)."""
+    batch: int = 0
+    """Batches of it already done."""
+    epoch_loss: float = 0.0
+    """Sum over those batches of loss x tokens."""
+    epoch_tokens: int = 0
+    best_accuracy: float = -1.0
+    best_epoch: int = 0
+    epochs_without_gain: int = 0
+    seconds: float = 0.0
+    """Training time spent before this process took over."""

@@ -1,0 +1,99 @@
+"""The layout is the design: data -> model -> training -> evaluation, with comparison,
+presentation, the Python API and the CLI above them. Imports only run downwards (read from the
+source with `ast`, type-checking imports and imports inside functions included), and library code
+neither prints, nor exits, nor reads the command line."""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "posattn"
+
+LAYERS = [
+    ("posattn.errors", "posattn.files", "posattn.config", "posattn.run_folder"),
+    ("posattn.data",),
+    ("posattn.model",),
+    ("posattn.training",),
+    ("posattn.evaluation",),
+    ("posattn.comparison",),
+    ("posattn.presentation",),
+    ("posattn.api",),
+    ("posattn.cli", "posattn.__main__"),
+]
+LIBRARY_LAYERS = 6
+"""The layers below presentation: they return results and raise PosattnError, they never talk
+to the terminal themselves."""
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def layer_of(module: str) -> int:
+    for index, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return index
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS")
+
+
+def imported_modules(module: str) -> set[str]:
+    """The posattn modules `module` imports (the package itself, for __version__, excluded)."""
+    found = set()
+    for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        for name in names:
+            while name and name not in MODULES:
+                name = name.rpartition(".")[0]
+            if name and name != module and name != "posattn":
+                found.add(name)
+    return found
+
+
+def package_parts(module: str) -> set[str]:
+    """A subpackage's __init__ and its children import each other by design."""
+    return {m for m in MODULES if m.startswith(module + ".")} if module != "posattn" else set()
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != "posattn"))
+def test_imports_only_run_downwards(module: str) -> None:
+    for target in imported_modules(module) - package_parts(module):
+        assert layer_of(target) <= layer_of(module), f"{module} imports {target}, a higher layer"
+
+
+def test_no_module_imports_another_in_a_circle() -> None:
+    graph = {m: imported_modules(m) - package_parts(m) for m in MODULES if m != "posattn"}
+    graphlib.TopologicalSorter(graph).prepare()  # raises CycleError on a circle
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if m != "posattn" and layer_of(m) < LIBRARY_LAYERS)
+)
+def test_library_code_does_not_print_exit_or_read_argv(module: str) -> None:
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            assert node.func.id not in ("print", "exit", "quit", "input"), module
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            assert (node.value.id, node.attr) not in (("sys", "argv"), ("sys", "exit")), module
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            assert not any(n.split(".")[0] in ("typer", "click") for n in names), module
+
+
+def test_import_posattn_loads_no_torch() -> None:
+    code = "import sys, posattn; posattn.PosattnError; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
