@@ -22,7 +22,7 @@ _EXPORTS = {
     "resume": "posattn.api",
     "compare": "posattn.api",
     "draw_curves": "posattn.api",
-    "download": "posattn.api",
+    "download": "posattn.data.download",
     "treebank_overview": "posattn.api",
     "make_config": "posattn.api",
     "Config": "posattn.config",
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from posattn.api import (
         PosTagger,
         compare,
-        download,
         draw_curves,
         load,
         make_config,
@@ -67,6 +66,7 @@ if TYPE_CHECKING:
         treebank_overview,
     )
     from posattn.config import Config
+    from posattn.data.download import download
     from posattn.errors import PosattnError
     from posattn.evaluation.scores import Evaluation
     from posattn.model.inference import Document, TaggedSentence, Token

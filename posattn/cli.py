@@ -327,9 +327,9 @@ def data_download(
 ) -> None:
     """Download a treebank release into the cache and verify its checksums."""
     with reported_errors():
-        from posattn import api
+        from posattn.data.download import download
 
-        folder = api.download(treebank)
+        folder = download(treebank)
         console.print(f"{treebank}: verified files in [bold]{folder}[/]")
 
 
