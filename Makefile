@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	@if [ -z "$$POSATTN_DATA_DIR" ]; then $(BIN)/posattn data download en_ewt; fi
-	$(BIN)/posattn train --config configs/ewt.yaml
+	$(BIN)/posattn train --config configs/ewt.yaml --overwrite
 	$(BIN)/posattn eval --model runs/ewt --split test
 	$(BIN)/posattn tag --model runs/ewt "I saw a saw"
 
@@ -35,7 +35,7 @@ format: install
 	$(BIN)/ruff format .
 
 benchmark: install
-	$(BIN)/python scripts/benchmark.py --config configs/ewt.yaml
+	$(BIN)/python scripts/benchmark.py --config configs/ewt.yaml --overwrite
 
 compare: install
 	$(BIN)/posattn compare --suite configs/compare.yaml

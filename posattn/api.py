@@ -148,16 +148,19 @@ def train(
     data_dir: str | Path | None = None,
     output: str | Path | None = None,
     overrides: Sequence[str] | dict[str, Any] | None = None,
+    overwrite: bool = False,
     reporter: Reporter | None = None,
     command: list[str] | None = None,
 ) -> TrainResult:
     """Train a tagger; the best model by dev accuracy ends up in `output` (default:
-    runs/<config name>), with its metrics and training curves. `command` is recorded in the
-    run's provenance (the CLI passes its command line)."""
+    runs/<config name>), with its metrics and training curves. An `output` that already holds
+    something is refused, or with `overwrite` replaced once the new run has a model. `command`
+    is recorded in the run's provenance (the CLI passes its command line)."""
     settings = make_config(config, overrides, data_dir)
     folder = RunFolder(Path(output) if output is not None else RUNS_ROOT / settings.name)
-    result = train_loop(settings, folder.path, reporter, command=command)
-    draw_curves([folder.path], folder.curves, names=[settings.name])
+    result = train_loop(settings, folder.path, reporter, command=command, overwrite=overwrite)
+    done = RunFolder(Path(result.run_dir))
+    draw_curves([done.path], done.curves, names=[settings.name])
     return result
 
 
@@ -168,7 +171,8 @@ def resume(
     folder = RunFolder(Path(run))
     settings = config_from_dict(read_json_object(folder.config))
     result = train_loop(settings, folder.path, reporter, resume=True, command=command)
-    draw_curves([folder.path], folder.curves, names=[settings.name])
+    done = RunFolder(Path(result.run_dir))
+    draw_curves([done.path], done.curves, names=[settings.name])
     return result
 
 

@@ -34,17 +34,26 @@ app.add_typer(data_app, name="data")
 console = Console()
 error_console = Console(stderr=True)
 
+NO_METAVAR = " "
+"""For flags: typer would show `<bool>` after them in --help."""
+
 DataDir = Annotated[
     Optional[Path],  # noqa: UP045  (typer reads this annotation at run time on Python 3.10)
     typer.Option(
         "--data-dir",
         envvar="POSATTN_DATA_DIR",
-        help="Folder of UD CoNLL-U files (*-ud-train.conllu, ...) instead of the download.",
+        metavar="DIR",
+        help="Folder of UD CoNLL-U files (*-ud-train.conllu, ...) (default: the model's or "
+        "config's treebank, downloaded on first use).",
     ),
 ]
 ModelDir = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--model", help="Model folder (default: the most recently trained under runs/)."),
+    typer.Option(
+        "--model",
+        metavar="DIR",
+        help="Run folder or model file (default: the most recently trained under runs/).",
+    ),
 ]
 
 
@@ -64,45 +73,113 @@ class DeviceChoice(str, Enum):
     cuda = "cuda"
 
 
+def _report(message: str, exit_code: int = 1) -> typer.Exit:
+    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(exit_code)
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
+    """The one error boundary: a user's mistake or an ordinary failure of the system (a full
+    disk, a missing folder, a file where a folder should be) is one line and a non-zero exit."""
     try:
         yield
     except PosattnError as error:
-        error_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(getattr(error, "exit_code", 1)) from None
+        raise _report(str(error), getattr(error, "exit_code", 1)) from None
+    except OSError as error:
+        where = error.filename if error.filename is not None else "error"
+        raise _report(f"{where}: {error.strerror or error}") from None
+    except MemoryError:
+        raise _report("out of memory: try a smaller model or smaller batches") from None
     except KeyboardInterrupt:
         error_console.print("[bold red]interrupted[/]")
         raise typer.Exit(130) from None
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from posattn import __version__
+
+        console.print(f"posattn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            metavar=NO_METAVAR,
+            help="Print the version.",
+        ),
+    ] = False,
+) -> None:
+    """Train, evaluate and run a stacked self-attention part-of-speech tagger on UD treebanks."""
 
 
 @app.command()
 def train(
     config: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--config", "-c", help="YAML config file (default: configs/ewt.yaml)."),
+        typer.Option(
+            "--config",
+            "-c",
+            metavar="FILE",
+            help="YAML config file, or the name of one shipped with posattn: ewt, quick "
+            "(default: the default model, configs/ewt.yaml).",
+        ),
     ] = None,
     data_dir: DataDir = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="Run folder (default: runs/<config name>)."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="Run folder; refused if it holds anything (default: runs/<config name>).",
+        ),
     ] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed.")] = None,  # noqa: UP045
-    device: Annotated[Optional[DeviceChoice], typer.Option(help="Where to train.")] = None,  # noqa: UP045
+    seed: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(help="Random seed (default: the config's train.seed, 1)."),
+    ] = None,
+    device: Annotated[
+        Optional[DeviceChoice],  # noqa: UP045
+        typer.Option(help="Where to train (default: the config's train.device, auto)."),
+    ] = None,
     max_minutes: Annotated[
         Optional[float],  # noqa: UP045
-        typer.Option(help="Stop after this many minutes, keeping the best model so far."),
+        typer.Option(
+            help="Stop after this many minutes, keeping the best model so far (default: no limit)."
+        ),
     ] = None,
     overrides: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(
-            "--set", help="Override a config key, e.g. --set model.layers=4 (repeatable)."
+            "--set",
+            metavar="KEY=VALUE",
+            help="Override a config key, e.g. --set model.layers=4 (repeatable; default: none).",
         ),
     ] = None,
     resume: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="Continue an interrupted run in this folder, with its own config."),
+        typer.Option(
+            metavar="DIR",
+            help="Continue an interrupted run in this folder, with its own config.",
+        ),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            metavar=NO_METAVAR,
+            help="Replace an existing run folder, once the new run has produced a model "
+            "(default: refuse to touch it).",
+        ),
+    ] = False,
 ) -> None:
     """Train a tagger; the best model by dev accuracy is saved in the run folder.
 
@@ -116,7 +193,15 @@ def train(
 
         reporter = RichReporter(console)
         if resume is not None:
-            if config or output or seed is not None or device or max_minutes or overrides:
+            if (
+                config
+                or output
+                or seed is not None
+                or device
+                or max_minutes
+                or overrides
+                or overwrite
+            ):
                 raise PosattnError("--resume continues a run with its own config: give it alone")
             run_dir = resume
             result = api.resume(resume, reporter=reporter, command=sys.argv)
@@ -133,7 +218,9 @@ def train(
                 {k: v for k, v in flags.items() if v is not None},
             )
             run_dir = output or api.RUNS_ROOT / settings.name
-            result = api.train(settings, output=run_dir, reporter=reporter, command=sys.argv)
+            result = api.train(
+                settings, output=run_dir, overwrite=overwrite, reporter=reporter, command=sys.argv
+            )
         console.print(
             f"best dev accuracy [bold]{100 * result.best_dev_accuracy:.2f}%[/] at epoch "
             f"{result.best_epoch} ({result.stopped_because}; {result.seconds / 60:.1f} min, "
@@ -145,16 +232,26 @@ def train(
 def evaluate(
     model: ModelDir = None,
     data_dir: DataDir = None,
-    split: Annotated[Split, typer.Option(help="Which split of the treebank.")] = Split.dev,
+    split: Annotated[
+        Split, typer.Option(help="Which split of the model's treebank (or of --data-dir).")
+    ] = Split.dev,
     files: Annotated[
         Optional[list[Path]],  # noqa: UP045
-        typer.Option("--file", help="Evaluate this CoNLL-U file instead (repeatable)."),
+        typer.Option(
+            "--file",
+            metavar="FILE",
+            help="Evaluate this CoNLL-U file instead of a split (repeatable).",
+        ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", metavar=NO_METAVAR, help="Print one JSON object (default: tables)."),
+    ] = False,
     report_dir: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
             "--report",
+            metavar="DIR",
             help="Write the error analysis here: confusion matrix, per-tag scores, example "
             "confusions, accuracy by sentence length and word frequency (CSV, PNG, Markdown).",
         ),
@@ -183,36 +280,60 @@ def evaluate(
 def tag(
     text: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Argument(help="A sentence to tag, or - to read one sentence per line from stdin."),
+        typer.Argument(
+            metavar="TEXT",
+            help="Text to tag (one sentence per line), or - to read it from stdin.",
+        ),
     ] = None,
     model: ModelDir = None,
     input_file: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--input", "-i", help="File with one sentence per line (- for stdin)."),
+        typer.Option(
+            "--input",
+            "-i",
+            metavar="FILE",
+            help="File with one sentence per line (- for stdin).",
+        ),
     ] = None,
     pretokenized: Annotated[
-        bool, typer.Option(help="Tokens are already separated by spaces.")
+        bool,
+        typer.Option(
+            "--pretokenized",
+            metavar=NO_METAVAR,
+            help="Tokens are already separated by spaces (default: tokenise like EWT).",
+        ),
     ] = False,
     output_format: Annotated[
         FormatName, typer.Option("--format", "-f", help="Output format.")
     ] = TABLE,
     attention: Annotated[
-        bool, typer.Option("--attention", help="Show each layer's and head's attention map.")
+        bool,
+        typer.Option(
+            "--attention", metavar=NO_METAVAR, help="Show each layer's and head's attention map."
+        ),
     ] = False,
     plot: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="With --attention: also draw the maps into this PNG (one sentence)."),
+        typer.Option(
+            metavar="FILE.png",
+            help="With --attention: also draw the maps into this PNG (one sentence).",
+        ),
     ] = None,
     layer: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option(help="With --attention: only this layer (1 = first)."),
+        typer.Option(help="With --attention: only this layer, 1 = first (default: all)."),
     ] = None,
     head: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option(help="With --attention: only this head (1 = first)."),
+        typer.Option(help="With --attention: only this head, 1 = first (default: all)."),
     ] = None,
     average_heads: Annotated[
-        bool, typer.Option(help="With --attention: one map per layer, the mean over heads.")
+        bool,
+        typer.Option(
+            "--average-heads",
+            metavar=NO_METAVAR,
+            help="With --attention: one map per layer, the mean over heads.",
+        ),
     ] = False,
 ) -> None:
     """Tag raw text: `posattn tag "I saw a saw"`.
@@ -235,11 +356,14 @@ def tag(
             raise PosattnError(f"--plot draws one sentence; the input has {len(lines)}")
         tagger = api.load(model)
         document = tagger.tag([line.split() for line in lines] if pretokenized else lines)
+        chosen = FORMATS[output_format.value]
+        # With a machine format on stdout, what is for people goes to stderr.
+        people = error_console if chosen.for_machines else console
         for number, sentence in enumerate(document.sentences, start=1):
-            write_sentence(console, sentence, number, FORMATS[output_format.value])
+            write_sentence(console, sentence, number, chosen)
             if attention:
                 maps = tagger.attention(sentence.forms, layer, head, average_heads)
-                show_attention(console, sentence, maps, plot)
+                show_attention(people, sentence, maps, plot)
 
 
 def _read_input(text: str | None, input_file: Path | None) -> str:
@@ -256,22 +380,39 @@ def _read_input(text: str | None, input_file: Path | None) -> str:
 
 @app.command()
 def compare(
-    suite: Annotated[Path, typer.Option(help="Suite file: base config, budgets, variants.")] = Path(
-        "configs/compare.yaml"
-    ),
+    suite: Annotated[
+        Path,
+        typer.Option(
+            metavar="FILE",
+            help="Suite file: base config, budgets, variants (default: the shipped "
+            "configs/compare.yaml).",
+        ),
+    ] = Path("configs/compare.yaml"),
     quick: Annotated[
-        bool, typer.Option(help="The suite's quick budget: a first look in minutes.")
+        bool,
+        typer.Option(
+            "--quick",
+            metavar=NO_METAVAR,
+            help="The suite's quick budget: a first look in minutes (default: the full budget).",
+        ),
     ] = False,
     output: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
-            "--output", "-o", help="Report folder (default: runs/compare or runs/compare-quick)."
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="Report folder (default: runs/compare or runs/compare-quick).",
         ),
     ] = None,
     data_dir: DataDir = None,
     only: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option(help="Train only this variant (repeatable); the others are reused if done."),
+        typer.Option(
+            metavar="NAME",
+            help="Train only this variant (repeatable; the others are reused if done; default: "
+            "all).",
+        ),
     ] = None,
 ) -> None:
     """Train every variant of a suite with one seed and budget, and report on them side by side.
@@ -305,10 +446,17 @@ def compare(
 
 @app.command()
 def plot(
-    runs: Annotated[list[Path], typer.Argument(help="Run folders (with metrics.jsonl).")],
+    runs: Annotated[
+        list[Path], typer.Argument(metavar="RUN...", help="Run folders (with metrics.jsonl).")
+    ],
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="PNG file (default: RUN/curves.png for one run)."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE.png",
+            help="PNG file (default: RUN/curves.png for one run).",
+        ),
     ] = None,
 ) -> None:
     """Draw training curves (train loss, dev accuracy, learning rate); several runs on one plot."""
@@ -323,7 +471,7 @@ def plot(
 
 @data_app.command("download")
 def data_download(
-    treebank: Annotated[str, typer.Argument(help="Which treebank.")] = "en_ewt",
+    treebank: Annotated[str, typer.Argument(metavar="NAME", help="Which treebank.")] = "en_ewt",
 ) -> None:
     """Download a treebank release into the cache and verify its checksums."""
     with reported_errors():
@@ -336,13 +484,16 @@ def data_download(
 @data_app.command("stats")
 def data_stats(
     data_dir: DataDir = None,
-    treebank: Annotated[str, typer.Option(help="Treebank to download if no folder is given.")] = (
-        "en_ewt"
-    ),
+    treebank: Annotated[
+        str, typer.Option(metavar="NAME", help="Treebank to download if no folder is given.")
+    ] = "en_ewt",
     top: Annotated[int, typer.Option(help="How many ambiguous forms to list.")] = 20,
     plot: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="Also draw the tag distribution and sentence lengths into this PNG."),
+        typer.Option(
+            metavar="FILE.png",
+            help="Also draw the tag distribution and sentence lengths into this PNG.",
+        ),
     ] = None,
 ) -> None:
     """Sentences and tokens per split, the tag distribution, the most ambiguous word forms."""

@@ -10,14 +10,20 @@ where it stopped; a variant that fails is reported and the suite goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import yaml
-
-from posattn.config import Config, config_from_dict, config_to_dict, load_config
+from posattn.config import (
+    Config,
+    config_from_dict,
+    config_to_dict,
+    find_config_file,
+    load_config,
+    read_yaml,
+)
 from posattn.errors import PosattnError
 from posattn.evaluation.measure import measure_model
 from posattn.files import atomic_write_bytes, atomic_write_json, read_json_object
@@ -55,10 +61,10 @@ class Suite:
         values: dict[str, Any] = {"data.data_dir": data_dir} if data_dir else {}
         try:
             config = load_config(self.base, [*self.budgets[budget], *variant.overrides], values)
+            # replace() validates again: the name becomes the variant's run folder.
+            return dataclasses.replace(config, name=variant.name)
         except PosattnError as error:
-            raise PosattnError(f"{self.path}: variant {variant.name}: {error}") from None
-        config.name = variant.name
-        return config
+            raise PosattnError(f"{self.path}: variant {variant.name!r}: {error}") from None
 
 
 @dataclass
@@ -110,12 +116,8 @@ def _string_list(value: Any, where: str) -> list[str]:
 def load_suite(path: Path) -> Suite:
     """Read and check a suite file; every variant's config is built once here, so a typo in the
     last variant is reported before the first one trains for an hour."""
-    if not path.is_file():
-        raise PosattnError(f"{path}: suite file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise PosattnError(f"{path}: not valid YAML ({error})".replace("\n", " ")) from None
+    path = find_config_file(path)
+    raw = read_yaml(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("variants"), list):
         raise PosattnError(f"{path}: expected a mapping with base, budgets, variants, sentences")
     unknown = set(raw) - {"base", "budgets", "variants", "sentences"}
@@ -128,8 +130,8 @@ def load_suite(path: Path) -> Suite:
     for number, item in enumerate(raw["variants"], start=1):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise PosattnError(f"{path}: variant {number} needs a name")
-        if item["name"] in names or "/" in item["name"] or item["name"].startswith("."):
-            raise PosattnError(f"{path}: variant name {item['name']!r} is repeated or not a name")
+        if item["name"] in names:
+            raise PosattnError(f"{path}: variant name {item['name']!r} is repeated")
         names.add(item["name"])
         where = f"{path}: variant {item['name']}"
         variants.append(
@@ -211,7 +213,13 @@ def _train_and_measure(
     (run_dir / OUTCOME_FILE).unlink(missing_ok=True)  # stale until this run's one is written
     try:
         folder = RunFolder(run_dir)
-        result = train(config, run_dir, reporter, resume=resumable(folder, config))
+        # An interrupted variant resumes where it stopped (in its folder, or beside it when it
+        # was replacing an outdated run); any other run of it is replaced.
+        stopped = next((f for f in (folder.staging, folder) if resumable(f, config)), None)
+        if stopped is not None:
+            result = train(config, stopped.path, reporter, resume=True)
+        else:
+            result = train(config, run_dir, reporter, overwrite=True)
         outcome.train_minutes = result.seconds / 60
         outcome.epochs_run, outcome.best_epoch = result.epochs_run, result.best_epoch
         outcome.dev_curve = [epoch["dev_accuracy"] for epoch in folder.read_metrics()]

@@ -15,9 +15,12 @@ from posattn.errors import PosattnError
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write `data` to `path` whole or not at all; a failure (a full disk, a folder in the way,
+    no permission) is a PosattnError naming `path`, and leaves no temporary file behind."""
+    tmp_name = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp's 0600 would hide results from others
@@ -26,8 +29,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp_name, path)
+    except OSError as error:
+        raise PosattnError(f"{path}: cannot write ({error.strerror or error})") from None
     finally:
-        if os.path.exists(tmp_name):
+        if tmp_name is not None and os.path.exists(tmp_name):
             os.unlink(tmp_name)
 
 

@@ -35,6 +35,9 @@ def main() -> None:
     parser.add_argument("--output", type=Path, help="run folder [default: runs/benchmark-<name>]")
     parser.add_argument("--model", type=Path, help="skip training; measure this model folder")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the run folder if it holds a run"
+    )
     args = parser.parse_args()
 
     report: dict[str, Any] = {
@@ -47,7 +50,7 @@ def main() -> None:
         values = {"data.data_dir": args.data_dir} if args.data_dir else {}
         config = load_config(args.config, args.overrides, values)
         run_dir = args.output or Path("runs") / f"benchmark-{config.name}"
-        result = train(config, run_dir, command=sys.argv)
+        result = train(config, run_dir, command=sys.argv, overwrite=args.overwrite)
         report.update(
             config=str(args.config),
             overrides=args.overrides,

@@ -78,3 +78,11 @@ def toy_treebank(folder: Path, train: int = 400) -> Path:
         words, tags = toy_language(count, seed)
         splits[split] = [list(zip(w, t, strict=True)) for w, t in zip(words, tags, strict=True)]
     return write_treebank(folder, splits)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that reads the real treebank is an end-to-end test (`pytest -m "not e2e"`
+    skips them for a quick run)."""
+    for item in items:
+        if "ewt_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)

@@ -1,6 +1,7 @@
 """Bad input at the command line: one line on stderr naming what is wrong, exit status 1, no
 traceback; odd but valid text is tagged."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -36,16 +37,24 @@ def assert_one_line_error(result: Result, message: str) -> None:
     assert len(lines) == 1 and message in lines[0], result.output
 
 
-def test_eval_names_the_line_of_a_tag_the_model_does_not_know(
+def test_eval_scores_a_tag_the_model_cannot_produce_as_an_error_and_says_so(
     toy_model: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "other.conllu"
     path.write_text(
         conllu_sentence([("I", "PRON"), ("saw", "VERB")])
-        + conllu_sentence([("a", "DET"), ("saw", "FOO")])
+        + conllu_sentence([("a", "DET"), ("saw", "FOO"), ("!", "FOO"), ("!", "BAR")])
     )
     result = runner.invoke(app, ["eval", "--model", str(toy_model), "--file", str(path)])
-    assert_one_line_error(result, f"{path}:7: gold UPOS 'FOO' is not a tag this model knows")
+    assert result.exit_code == 0, result.output
+    assert "3 tokens have gold tags this model cannot produce (BAR, FOO" in result.output
+    scores = json.loads(
+        runner.invoke(
+            app, ["eval", "--model", str(toy_model), "--file", str(path), "--json"]
+        ).output
+    )
+    assert scores["foreign_tag_tokens"] == 3 and scores["foreign_tags"] == ["BAR", "FOO"]
+    assert scores["accuracy"] <= 3 / 6 and scores["per_tag"]["FOO"]["recall"] == 0
 
 
 def test_eval_of_an_empty_file(toy_model: Path, tmp_path: Path) -> None:

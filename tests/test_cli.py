@@ -165,10 +165,15 @@ def test_training_draws_its_curves_and_plot_redraws_several(
     assert result.exit_code == 0, result.output
     assert_picture(both)
 
-    (copy / "metrics.jsonl").write_text('{"epoch": 1}\n{"epo')
+    first = (trained_model / "metrics.jsonl").read_text().splitlines()[0]
+    (copy / "metrics.jsonl").write_text(first + '\n{"epo')
     result = runner.invoke(app, ["plot", str(copy)])
     assert result.exit_code == 1
     assert f"{copy / 'metrics.jsonl'}:2: not a JSON line" in result.output
+    (copy / "metrics.jsonl").write_text(first + '\n{"epoch": 2, "train_loss": 0.5}\n')
+    result = runner.invoke(app, ["plot", str(copy)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{copy / 'metrics.jsonl'}:2: an epoch needs a number for each of" in result.output
 
 
 def test_eval_report_writes_the_error_analysis(trained_model: Path, tmp_path: Path) -> None:
@@ -232,3 +237,22 @@ def test_data_stats_draws_the_treebank(ewt_dir: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert_picture(picture)
+
+
+def test_machine_formats_keep_stdout_clean_with_attention(trained_model: Path) -> None:
+    for output_format in ("json", "tsv", "conllu"):
+        result = runner.invoke(
+            app,
+            ["tag", "--model", str(trained_model), "-f", output_format, "--attention", "I saw"],
+        )
+        assert result.exit_code == 0, result.output
+        assert "layer 1, head 1" in result.stderr and "layer" not in result.stdout
+        if output_format == "json":
+            assert json.loads(result.stdout)["tokens"] == ["I", "saw"]
+
+
+def test_version() -> None:
+    from posattn import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"posattn {__version__}"

@@ -90,25 +90,27 @@ def test_compare_trains_reports_and_resumes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("original", "broken", "message"),
     [
-        ("variants:", "unknown key colour"),
-        ("[model.position=relative]", "variant attention: config: model.heads must divide"),
-        ("- name: fc", "variant name 'attention' is repeated"),
+        ("variants:", "colour: blue\nvariants:", "unknown key colour"),
+        (
+            "[model.position=relative]",
+            "[model.heads=3]",
+            "variant 'attention': config: model.heads",
+        ),
+        ("- name: fc", "- name: attention", "variant name 'attention' is repeated"),
+        ("- name: fc", '- name: "my variant"', "name 'my variant' must be a plain file name"),
+        ("- name: fc", '- name: ""', "variant '': config: name '' must be a plain file name"),
     ],
 )
 def test_suite_mistakes_are_found_before_training(
-    tmp_path: Path, change: str, message: str
+    tmp_path: Path, original: str, broken: str, message: str
 ) -> None:
-    broken = {
-        "variants:": "colour: blue\nvariants:",
-        "[model.position=relative]": "[model.heads=3]",
-        "- name: fc": "- name: attention",
-    }[change]
     suite = tmp_path / "suite.yaml"
-    suite.write_text(SUITE.replace(change, broken, 1))
+    suite.write_text(SUITE.replace(original, broken, 1))
     with pytest.raises(PosattnError, match=message):
         load_suite(suite)
+    assert not list(tmp_path.glob("*/"))  # nothing trained, no run folder made
 
 
 def test_unknown_variant_in_only_is_an_error(tmp_path: Path) -> None:

@@ -51,3 +51,23 @@ def test_unknown_key_in_yaml_names_the_key(tmp_path: Path) -> None:
     path.write_text("model:\n  width: 3\n")
     with pytest.raises(PosattnError, match=r"unknown key model\.width"):
         load_config(path)
+
+
+def test_the_code_holds_the_default_model(tmp_path: Path) -> None:
+    """A config that only says where the data is trains the default model, not older values."""
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("data:\n  data_dir: /somewhere\n")
+    default = load_config(CONFIGS / "ewt.yaml")
+    assert load_config(mine).model == default.model == load_config(None).model
+    assert load_config(mine).train == default.train
+    assert default.model.position == "relative" and default.train.ema_decay == 0.998
+
+
+def test_shipped_configs_are_found_by_name_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config(Path("quick")).name == "quick"
+    assert load_config(Path("configs/quick.yaml")).model.d_model == 64
+    with pytest.raises(PosattnError, match=r"nothing\.yaml: config file not found .*quick"):
+        load_config(Path("nothing.yaml"))

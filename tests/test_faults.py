@@ -86,6 +86,16 @@ def test_an_interrupted_run_resumes_to_the_same_result(tmp_path: Path, reporter:
     assert not RunFolder(cut).checkpoint.exists()  # finished: nothing left to resume
 
 
+def test_resume_refuses_changed_data(tmp_path: Path) -> None:
+    config = load_config(QUICK, [*TOY, "train.epochs=3"])
+    with pytest.raises(TrainingInterrupted):
+        train(config, tmp_path, SignalAt(signal.SIGINT, step=5), data=DATA)
+    changed = TreebankSplits(*toy_language(400, seed=7), *toy_language(50, seed=2))
+    with pytest.raises(PosattnError, match="the training data changed since"):
+        train(config, tmp_path, data=changed, resume=True)
+    train(config, tmp_path, data=DATA, resume=True)  # the same data resumes
+
+
 def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "posattn", "train", *args]
 
@@ -172,8 +182,14 @@ def test_a_diverging_loss_stops_training_and_keeps_the_last_good_state(
         return value * float("nan") if calls[0] > 25 else value
 
     monkeypatch.setattr(Tagger, "loss", poisoned)
-    with pytest.raises(PosattnError, match="training diverged at epoch 3, step 26"):
+    with pytest.raises(PosattnError, match="training diverged at epoch 3, step 26") as stopped:
         train(load_config(QUICK, [*TOY, "train.epochs=5"]), tmp_path, data=DATA)
+    assert "kept: the best model so far" in str(stopped.value)
+    assert "and the last epoch's checkpoint" in str(stopped.value)
     assert load_model(tmp_path).meta["metrics"]["epoch"] == 2
     _, header = load_tensors(RunFolder(tmp_path).checkpoint)
     assert header["state"]["epoch"] == 3 and header["state"]["batch"] == 0
+
+    calls[0] = 100  # diverging from the first step: nothing was saved, and it says so
+    with pytest.raises(PosattnError, match="nothing was saved yet"):
+        train(load_config(QUICK, [*TOY, "train.epochs=5"]), tmp_path / "early", data=DATA)

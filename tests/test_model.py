@@ -140,3 +140,15 @@ def test_a_model_without_attention_or_a_too_long_sentence_says_so() -> None:
         attention_maps(tiny_tagger(encoder="fc", position="none"), VOCABS, ["I", "saw"])
     with pytest.raises(PosattnError, match="up to 256 tokens; this one has 300"):
         attention_maps(tiny_tagger(), VOCABS, ["saw"] * 300)
+
+
+def test_relative_positions_tell_left_from_right() -> None:
+    """The bias is looked up by the signed offset j - i: the word before and the word after are
+    different positions (|j - i| would make "a saw" and "saw a" the same to attention)."""
+    relative = RelativePositionBias(heads=1, max_distance=2)
+    with torch.no_grad():
+        relative.bias.weight.copy_(torch.arange(5.0).unsqueeze(1))  # offsets -2..2 -> 0..4
+    bias = relative(4)[0]  # (queries, keys)
+    assert bias[1, 0].item() == 1.0 and bias[1, 2].item() == 3.0  # one left, one right
+    assert bias[0, 3].item() == 4.0 and bias[3, 0].item() == 0.0  # clipped at +-2
+    assert torch.equal(bias.diagonal(), torch.full((4,), 2.0))

@@ -36,12 +36,22 @@ def find_split_files(folder: Path) -> dict[str, Path]:
             names = ", ".join(m.name for m in matches)
             raise PosattnError(f"{folder}: several {split} files ({names}); keep one per folder")
         if matches:
-            found[split] = matches[0]
+            found[split] = _readable_file(matches[0])
     if not found:
         raise PosattnError(
             f"{folder}: no *-ud-train.conllu, *-ud-dev.conllu or *-ud-test.conllu files"
         )
     return found
+
+
+def _readable_file(path: Path) -> Path:
+    if path.is_dir():
+        raise PosattnError(f"{path}: a folder, where a CoNLL-U file should be")
+    if not path.exists():
+        raise PosattnError(f"{path}: a link to a file that does not exist")
+    if not os.access(path, os.R_OK):
+        raise PosattnError(f"{path}: cannot read (permission denied)")
+    return path
 
 
 def treebank_name(folder: Path) -> str:

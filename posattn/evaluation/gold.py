@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posattn.data.conllu import read_conllu
-from posattn.data.treebank import find_split_files, load_treebank
+from posattn.data.treebank import load_treebank
 from posattn.errors import PosattnError
-from posattn.evaluation.scores import Evaluation, check_gold_tags, evaluate
+from posattn.evaluation.scores import Evaluation, evaluate
 from posattn.model.inference import LoadedModel
 
 
@@ -17,7 +17,6 @@ from posattn.model.inference import LoadedModel
 class GoldSentences:
     source: str
     """How reports name it: the files, or the folder and split."""
-    files: list[Path]
     words: list[list[str]]
     tags: list[list[str]]
     heads: list[list[int]]
@@ -30,7 +29,6 @@ def gold_from_files(paths: list[Path]) -> GoldSentences:
         raise PosattnError(f"{source}: no sentences to evaluate")
     return GoldSentences(
         source,
-        list(paths),
         [r["words"] for r in rows],
         [r["upos"] for r in rows],
         [r["heads"] for r in rows],
@@ -41,7 +39,6 @@ def gold_from_split(folder: Path, split: str) -> GoldSentences:
     part = load_treebank(folder, (split,))[split]
     return GoldSentences(
         f"{folder} ({split})",
-        [find_split_files(folder)[split]],
         part["words"],
         part["upos"],
         part["heads"],
@@ -50,6 +47,5 @@ def gold_from_split(folder: Path, split: str) -> GoldSentences:
 
 def score_model(loaded: LoadedModel, gold: GoldSentences) -> tuple[Evaluation, list[list[str]]]:
     """The model's scores on `gold`, and the tags it predicted."""
-    check_gold_tags(gold.tags, set(loaded.vocabs.tags.itos), gold.files)
     predicted = [p.tags for p in loaded.predict(gold.words, gold.heads)]
     return evaluate(gold.words, gold.tags, predicted, loaded.vocabs, gold.source), predicted

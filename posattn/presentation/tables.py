@@ -33,6 +33,12 @@ def print_evaluation(console: Console, result: Evaluation, confusions: int = 10)
     ):
         summary.add_row(label, f"{tokens:,}", _percent(accuracy))
     console.print(summary)
+    if result.foreign_tag_tokens:
+        console.print(
+            f"[yellow]note:[/] {result.foreign_tag_tokens:,} tokens have gold tags this model "
+            f"cannot produce ({', '.join(result.foreign_tags)}: not in its training data); "
+            "they count as errors"
+        )
 
     per_tag = Table(title="Per tag (seqeval)")
     for column in ("tag", "precision", "recall", "F1", "support"):

@@ -8,6 +8,7 @@ The loop only calls `model.loss(batch)` and `predict(...)`; what it reports goes
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import time
@@ -27,7 +28,7 @@ from posattn.files import atomic_write_json
 from posattn.model.inference import predict
 from posattn.model.storage import save_model
 from posattn.model.tagger import Tagger, count_parameters
-from posattn.run_folder import RunFolder
+from posattn.run_folder import RunFolder, claim, final_folder
 from posattn.training.provenance import describe_run
 from posattn.training.resume import (
     StopRequest,
@@ -37,6 +38,10 @@ from posattn.training.resume import (
     stop_on_signals,
 )
 from posattn.training.state import Run, TrainingState
+
+
+class TrainingDiverged(PosattnError):
+    """The loss is no longer a number; the run stops with what it has saved so far."""
 
 
 @dataclass
@@ -59,6 +64,9 @@ class TrainResult:
     seconds: float
     stopped_because: str
     parameters: int
+    run_dir: str = ""
+    """Where the model is: the run folder (the one it replaced, for a run started with
+    --overwrite)."""
 
 
 class Reporter(Protocol):
@@ -205,10 +213,9 @@ def train_epoch(
         loss = run.model.loss(batch, config.train.label_smoothing)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
-            raise PosattnError(
+            raise TrainingDiverged(
                 f"training diverged at epoch {state.epoch}, step {run.scheduler.last_epoch + 1} "
-                f"(loss {loss_value}); the best model and the last epoch's checkpoint are kept; "
-                "try a lower train.lr"
+                f"(loss {loss_value})"
             )
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -237,19 +244,21 @@ def train(
     data: TreebankSplits | None = None,
     resume: bool = False,
     command: list[str] | None = None,
+    overwrite: bool = False,
 ) -> TrainResult:
     """Train from scratch (or `resume` an interrupted run in `output_dir`); the best model by dev
     accuracy is in `output_dir` when this returns. `command` is recorded in run.json.
 
-    A checkpoint is saved after every epoch and when SIGINT/SIGTERM arrives (then
-    TrainingInterrupted is raised); a resumed run ends with the same metrics as one that never
-    stopped.
+    A folder that already holds something is refused unless `resume` or `overwrite` says what
+    to do with it (see `run_folder.claim`). A checkpoint is saved after every epoch and when
+    SIGINT/SIGTERM arrives (then TrainingInterrupted is raised); a resumed run ends with the same
+    metrics as one that never stopped.
     """
     reporter = reporter or SilentReporter()
-    folder = RunFolder(output_dir)
-    if resume and not folder.checkpoint.is_file():
+    target = RunFolder(output_dir)
+    if resume and not target.checkpoint.is_file():
         raise PosattnError(
-            f"{output_dir}: nothing to resume (no {folder.checkpoint.name}: the run finished, or "
+            f"{output_dir}: nothing to resume (no {target.checkpoint.name}: the run finished, or "
             "stopped before its first checkpoint)"
         )
     if config.train.threads:
@@ -258,8 +267,62 @@ def train(
     if data is None:
         data_folder = resolve_data_dir(config.data.data_dir, config.data.treebank)
         data = load_splits(data_folder, config.data.max_train_sentences)
+        # Stored resolved, so the model finds its data from any folder.
+        config = dataclasses.replace(
+            config, data=dataclasses.replace(config.data, data_dir=_absolute(config.data.data_dir))
+        )
     check_data(config, data)
     vocabs = Vocabularies.build(data.train_words, data.train_tags, config.data.min_word_count)
+    check_memory(config, vocabs)
+    final = final_folder(target, resume)
+    with claim(target, resume, overwrite) as folder:
+        return _train_in(
+            folder, final, config, data, vocabs, data_folder, reporter, resume, command
+        )
+
+
+def _absolute(data_dir: str | None) -> str | None:
+    return str(Path(data_dir).expanduser().resolve()) if data_dir else None
+
+
+def check_memory(config: Config, vocabs: Vocabularies) -> None:
+    """Refuse a model too big to train in this machine's memory, before allocating it: its size
+    is counted on torch's meta device, which allocates nothing."""
+    with torch.device("meta"):
+        parameters = count_parameters(Tagger.for_vocabularies(config.model, vocabs))
+    # Weights, gradients, AdamW's two moments and the weight average, 4 bytes each.
+    needed = parameters * 4 * (5 if config.train.ema_decay else 4)
+    available = available_memory()
+    if available is not None and needed > available:
+        raise PosattnError(
+            f"config: a model of {parameters:,} parameters needs at least "
+            f"{needed / 2**30:.1f} GiB to train, more than the {available / 2**30:.1f} GiB "
+            "available; make model.d_model, model.ff_dim or the embeddings smaller"
+        )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux), or None if unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _train_in(
+    folder: RunFolder,
+    final: RunFolder,
+    config: Config,
+    data: TreebankSplits,
+    vocabs: Vocabularies,
+    data_folder: Path | None,
+    reporter: Reporter,
+    resume: bool,
+    command: list[str] | None,
+) -> TrainResult:
     run = start_run(config, vocabs, data)
     folder.remove_stale_temporaries()
     data_sha256 = data.digest()
@@ -268,11 +331,8 @@ def train(
         folder.keep_metrics_before(state.epoch)
     else:
         state = TrainingState()
-        output_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_json(folder.config, config_to_dict(config))
         atomic_write_json(folder.provenance, describe_run(data_folder, command))
-        folder.metrics.unlink(missing_ok=True)
-        folder.checkpoint.unlink(missing_ok=True)
 
     started = time.monotonic() - state.seconds
     stopped_because = ""
@@ -296,6 +356,10 @@ def train(
                 save_checkpoint(run, state, config, data_sha256, folder)
                 if stop.signum is not None:
                     raise TrainingInterrupted(stop.signum, folder)
+        except TrainingDiverged as error:
+            raise TrainingDiverged(
+                f"{error}; {_what_is_kept(folder)}; try a lower train.lr"
+            ) from None
         finally:
             reporter.stop()
     folder.checkpoint.unlink(missing_ok=True)  # finished: nothing left to resume
@@ -306,9 +370,22 @@ def train(
         seconds=time.monotonic() - started,
         stopped_because=stopped_because,
         parameters=count_parameters(run.model),
+        run_dir=str(final.path),
     )
     atomic_write_json(folder.result, asdict(result))
     return result
+
+
+def _what_is_kept(folder: RunFolder) -> str:
+    kept = [
+        f"{what} ({path})"
+        for what, path in (
+            ("the best model so far", folder.model),
+            ("the last epoch's checkpoint", folder.checkpoint),
+        )
+        if path.is_file()
+    ]
+    return "kept: " + " and ".join(kept) if kept else "nothing was saved yet"
 
 
 def _end_epoch(
