@@ -23,11 +23,17 @@ from posattn.comparison import Outcome, Suite, SuiteProgress, load_suite, run_su
 from posattn.config import Config, config_from_dict, config_to_dict, load_config
 from posattn.data.stats import TreebankStats, reference_split, treebank_stats
 from posattn.data.text import sentence_lines
-from posattn.data.tokenizer import tokenize
 from posattn.data.treebank import find_split_files, load_treebank, resolve_data_dir
 from posattn.errors import PosattnError
-from posattn.evaluation.gold import gold_from_files, gold_from_split, score_model
+from posattn.evaluation.gold import (
+    GoldSentences,
+    gold_from_files,
+    gold_from_split,
+    score_model,
+    score_raw_text,
+)
 from posattn.evaluation.scores import Evaluation
+from posattn.evaluation.segmentation import RawTextScores
 from posattn.files import atomic_write_bytes, read_json_object
 from posattn.model.inference import AttentionMap, Document, LoadedModel
 from posattn.model.storage import load_model
@@ -90,18 +96,35 @@ class PosTagger:
     ) -> Evaluation:
         """Scores on CoNLL-U `files`, or else on a `split` of the model's treebank (or of
         `data_dir`); with `report`, also write the error analysis into that folder."""
-        if files is not None:
-            paths = [Path(files)] if isinstance(files, str | Path) else [Path(f) for f in files]
-            gold = gold_from_files(paths)
-        else:
-            data = self.config.data
-            gold = gold_from_split(
-                resolve_data_dir(data_dir or data.data_dir, data.treebank), split
-            )
+        gold = self._gold(files, split, data_dir)
         evaluation, predicted = score_model(self.model, gold)
         if report is not None:
             write_error_report(Path(report), gold.words, gold.tags, predicted, evaluation)
         return evaluation
+
+    def evaluate_raw(
+        self,
+        files: str | Path | Sequence[str | Path] | None = None,
+        *,
+        split: Literal["dev", "test"] = "dev",
+        data_dir: str | Path | None = None,
+    ) -> RawTextScores:
+        """Tag the text of each gold sentence from scratch (tokenised by this model) and score
+        tokens, words and UPOS against the gold words, as the CoNLL 2018 shared task does: the
+        figure published for taggers on raw text."""
+        return score_raw_text(self.model, self._gold(files, split, data_dir))
+
+    def _gold(
+        self,
+        files: str | Path | Sequence[str | Path] | None,
+        split: str,
+        data_dir: str | Path | None,
+    ) -> GoldSentences:
+        if files is not None:
+            paths = [Path(files)] if isinstance(files, str | Path) else [Path(f) for f in files]
+            return gold_from_files(paths)
+        data = self.config.data
+        return gold_from_split(resolve_data_dir(data_dir or data.data_dir, data.treebank), split)
 
     def attention(
         self,
@@ -112,7 +135,10 @@ class PosTagger:
     ) -> list[list[AttentionMap]]:
         """The attention maps of one sentence (raw text or tokens): a row per layer (or only
         `layer`), each with every head (or only `head`, or their average)."""
-        tokens = tokenize(sentence) if isinstance(sentence, str) else list(sentence)
+        if isinstance(sentence, str):
+            tokens = [word for token in self.model.tokenize(sentence) for word in token.words]
+        else:
+            tokens = list(sentence)
         return self.model.attention_maps(tokens, layer, head, average_heads)
 
 

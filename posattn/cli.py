@@ -256,11 +256,37 @@ def evaluate(
             "confusions, accuracy by sentence length and word frequency (CSV, PNG, Markdown).",
         ),
     ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw",
+            metavar=NO_METAVAR,
+            help="Tag each sentence's raw text (its # text), tokenised by the model, and score "
+            "tokens, words and UPOS F1 against the gold words as the CoNLL 2018 shared task "
+            "does (default: tag the gold words).",
+        ),
+    ] = False,
 ) -> None:
-    """Accuracy (overall, unknown words, ambiguous words), per-tag P/R/F1 and top confusions."""
+    """Accuracy (overall, unknown words, ambiguous words), per-tag P/R/F1 and top confusions.
+
+    With --raw, the score of tagging raw text: what Stanza and UDPipe publish.
+    """
     with reported_errors():
         from posattn import api
 
+        if raw:
+            if report_dir is not None:
+                raise PosattnError("--report analyses tagging of the gold words: drop --raw")
+            scores = api.load(model).evaluate_raw(
+                files or None, split=split.value, data_dir=data_dir
+            )
+            if as_json:
+                print(json.dumps(scores.to_json()))
+                return
+            from posattn.presentation.tables import print_raw_text_scores
+
+            print_raw_text_scores(console, scores)
+            return
         result = api.load(model).evaluate(
             files or None, split=split.value, data_dir=data_dir, report=report_dir
         )

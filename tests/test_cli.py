@@ -256,3 +256,39 @@ def test_version() -> None:
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"posattn {__version__}"
+
+
+def test_conllu_output_has_multiword_ranges_and_space_after(trained_model: Path) -> None:
+    result = runner.invoke(
+        app, ["tag", "--model", str(trained_model), "-f", "conllu", "I don't know, Bob."]
+    )
+    assert result.exit_code == 0, result.output
+    sentence = conllu.parse(result.stdout)[0]
+    assert [t["form"] for t in sentence] == ["I", "don't", "do", "n't", "know", ",", "Bob", "."]
+    assert sentence[1]["id"] == (2, "-", 3)
+    rebuilt = "".join(
+        t["form"] + ("" if (t["misc"] or {}).get("SpaceAfter") == "No" else " ")
+        for t in sentence
+        if not isinstance(t["id"], int)
+        or not any(
+            isinstance(r["id"], tuple) and r["id"][0] <= t["id"] <= r["id"][2] for r in sentence
+        )
+    )
+    assert rebuilt.strip() == sentence.metadata["text"] == "I don't know, Bob."
+
+
+def test_eval_raw_scores_tagging_from_text(trained_model: Path, ewt_dir: Path) -> None:
+    test_file = str(ewt_dir / "en_ewt-ud-test.conllu")
+    result = runner.invoke(
+        app, ["eval", "--model", str(trained_model), "--raw", "--json", "--file", test_file]
+    )
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["words"]["gold"] == 25094 and scores["sentences"] == 2077
+    # The tokenizer learned from the slice of train the model saw; UPOS can only lose to it.
+    assert scores["words"]["f1"] > 0.97
+    assert 0.6 < scores["upos"]["f1"] < scores["words"]["f1"]
+    shown = runner.invoke(
+        app, ["eval", "--model", str(trained_model), "--raw", "--file", test_file]
+    )
+    assert "Tagging raw text" in shown.output and "UPOS" in shown.output

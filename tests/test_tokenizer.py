@@ -1,10 +1,20 @@
+"""The tokenizer: its rules, what it learns from a treebank, and how far it reproduces EWT's own
+words (on EWT test with the CoNLL 2018 alignment, where the treebank is present)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
 import pytest
 
-from posattn.data.tokenizer import tokenize
+from posattn.data.conllu import read_conllu
+from posattn.data.tokenizer import TokenizerLexicon, tokenize, tokenize_text
+from posattn.data.treebank import COLUMNS, surface_tokens
+from posattn.evaluation.segmentation import RawTextScores, TaggedToken
 
 
 @pytest.mark.parametrize(
-    ("text", "tokens"),
+    ("text", "words"),
     [
         ("I saw a saw.", ["I", "saw", "a", "saw", "."]),
         ("I can't go, don't ask!", ["I", "ca", "n't", "go", ",", "do", "n't", "ask", "!"]),
@@ -16,12 +26,80 @@ from posattn.data.tokenizer import tokenize
         ),
         ("It costs $3.50 (50% off)", ["It", "costs", "$", "3.50", "(", "50", "%", "off", ")"]),
         ("mail a.b@c.org or www.x.com.", ["mail", "a.b@c.org", "or", "www.x.com", "."]),
-        ("well-known e-mail", ["well-known", "e-mail"]),
+        ("a well-known 26-year-old", ["a", "well", "-", "known", "26", "-", "year", "-", "old"]),
+        ("call 853-7906 or 713-853-3989", ["call", "853-7906", "or", "713-853-3989"]),
+        ("Wow!!! really?! :) ok", ["Wow", "!!!", "really", "?!", ":)", "ok"]),
+        ("see Space.com and Guaranty.doc", ["see", "Space.com", "and", "Guaranty.doc"]),
+        ("the 20th in the 1970s, '68", ["the", "20th", "in", "the", "1970s", ",", "'68"]),
+        ("George W. Bush", ["George", "W.", "Bush"]),
         ("wait... what", ["wait", "...", "what"]),
         ("I’m here", ["I", "’m", "here"]),
-        ("😀 ok", ["😀", "ok"]),
         ("", []),
     ],
 )
-def test_tokenize_like_ewt(text: str, tokens: list[str]) -> None:
+def test_rules(text: str, words: list[str]) -> None:
+    assert tokenize(text) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("cafe\u0301 ok", ["cafe\u0301", "ok"]),  # a combining accent stays on its letter
+        ("hi 👍🏽 ok", ["hi", "👍🏽", "ok"]),  # an emoji and its skin tone
+        ("a 👩\u200d💻 b", ["a", "👩\u200d💻", "b"]),  # joined by a zero-width joiner
+        ("go 🇫🇷 now", ["go", "🇫🇷", "now"]),  # two regional indicators: one flag
+        ("😀 ok", ["😀", "ok"]),
+    ],
+)
+def test_a_character_is_what_a_reader_sees_as_one(text: str, tokens: list[str]) -> None:
     assert tokenize(text) == tokens
+
+
+def test_tokens_know_their_words_and_the_spaces_between_them() -> None:
+    tokens = tokenize_text("I don't know, Bob's.")
+    assert [(t.form, t.words, t.space_after) for t in tokens] == [
+        ("I", ("I",), True),
+        ("don't", ("do", "n't"), True),
+        ("know", ("know",), False),
+        (",", (",",), True),
+        ("Bob's", ("Bob", "'s"), False),
+        (".", (".",), True),
+    ]
+    text = "I don't know, Bob's."
+    rebuilt = "".join(t.form + (" " if t.space_after else "") for t in tokens).strip()
+    assert rebuilt == text
+
+
+def test_the_lexicon_learns_what_the_treebank_keeps_whole_and_splits() -> None:
+    sentences = [
+        [("Yahoo!", ("Yahoo!",), True), ("is", ("is",), True), ("big", ("big",), False),
+         (".", (".",), True)],
+        [("Yahoo!", ("Yahoo!",), True), ("dont", ("do", "nt"), True), ("e-mail", ("e-mail",),
+         True), ("non-stop", ("non-stop",), True), ("well", ("well",), False), ("-", ("-",),
+         False), ("known", ("known",), True)],
+    ]  # fmt: skip
+    lexicon = TokenizerLexicon.learn(sentences)
+    assert "Yahoo!" in lexicon.whole and {"e", "non"} <= lexicon.prefixes
+    assert "well" not in lexicon.prefixes and lexicon.multiword["dont"] == ("do", "nt")
+    assert tokenize("Yahoo! Dont e-mail, well-known", lexicon) == [
+        "Yahoo!", "Do", "nt", "e-mail", ",", "well", "-", "known",
+    ]  # fmt: skip
+    assert tokenize("Yahoo! Dont e-mail") == ["Yahoo", "!", "Dont", "e", "-", "mail"]
+    assert TokenizerLexicon.from_json(lexicon.to_json()) == lexicon
+
+
+def test_ewt_words_are_reproduced(ewt_dir: Path) -> None:
+    """Word F1 >= 99.0 on EWT test, learning from EWT train only (README: Tokenization)."""
+
+    def columns(split: str) -> dict[str, list[object]]:
+        rows = list(read_conllu(ewt_dir / f"en_ewt-ud-{split}.conllu"))
+        return {column: [row[column] for row in rows] for column in COLUMNS}
+
+    lexicon = TokenizerLexicon.learn(surface_tokens(columns("train")))
+    test = columns("test")
+    scores = RawTextScores()
+    for text, tokens in zip(test["text"], surface_tokens(test), strict=True):
+        system = [TaggedToken(t.form, t.words) for t in tokenize_text(str(text), lexicon)]
+        scores.add([TaggedToken(form, words) for form, words, _ in tokens], system)
+    assert scores.words.f1 >= 0.99, scores.to_json()
+    assert scores.exact_sentences / scores.sentences > 0.95

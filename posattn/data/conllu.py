@@ -1,8 +1,11 @@
 """Reading CoNLL-U with the `conllu` parser, with errors that name the file and line.
 
-Each sentence becomes a row `{"words", "upos", "xpos", "heads", "lines"}` (heads: each word's
-syntactic head, 1-based, 0 for the root); multiword-token ranges (`3-4`) and empty nodes (`8.1`)
-are skipped, because UPOS is annotated on the syntactic words.
+Each sentence becomes a row: `words`, `upos`, `xpos`, `heads` (each word's syntactic head,
+1-based, 0 for the root), `lines` (the file line of each word), and the surface the words were
+written as: `text` (the `# text` comment), `token_forms`, `token_words` and `token_space` (each
+token's form, its syntactic words, and whether a space follows it: `SpaceAfter=No` in MISC).
+UPOS is annotated on the syntactic words, so `words` skips multiword-token ranges (`3-4 don't`)
+and empty nodes (`8.1`), which the tokens keep.
 """
 
 from __future__ import annotations
@@ -74,4 +77,23 @@ def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dic
         "xpos": [token["xpos"] or "_" for token in words],
         "heads": [token["head"] if isinstance(token["head"], int) else 0 for token in words],
         "lines": lines,
+        **_surface(tokens, [token["form"] for token in words]),
     }
+
+
+def _surface(tokens: Any, words: list[str]) -> dict[str, Any]:
+    forms, token_words, spaces = [], [], []
+    covered = 0  # word numbers up to here belong to a multiword token already listed
+    for token in tokens:
+        token_id, misc = token["id"], token["misc"] or {}
+        if isinstance(token_id, tuple) and token_id[1] == "-":
+            first, covered = token_id[0], token_id[2]
+        elif isinstance(token_id, int) and token_id > covered:
+            first = covered = token_id
+        else:
+            continue
+        forms.append(token["form"])
+        token_words.append(words[first - 1 : covered])
+        spaces.append(misc.get("SpaceAfter") != "No")
+    text = tokens.metadata.get("text") or " ".join(words)
+    return {"text": text, "token_forms": forms, "token_words": token_words, "token_space": spaces}

@@ -14,15 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from posattn.data.conllu import read_conllu
 from posattn.data.download import RELEASES, cache_root, download, sha256_of
+from posattn.data.tokenizer import WrittenToken
 from posattn.errors import PosattnError
 
 if TYPE_CHECKING:
     from datasets import DatasetDict
 
 SPLITS = ("train", "dev", "test")
-DATASET_LAYOUT = 2
-"""Bumped when the cached rows change (2: `heads`, the dependency tree), so old caches are not
-read as new ones."""
+DATASET_LAYOUT = 3
+"""Bumped when the cached rows change (2: `heads`, the dependency tree; 3: the text and its
+surface tokens), so old caches are not read as new ones."""
+COLUMNS = ("words", "upos", "xpos", "heads", "text", "token_forms", "token_words", "token_space")
 
 
 def find_split_files(folder: Path) -> dict[str, Path]:
@@ -94,9 +96,7 @@ def load_treebank(folder: Path, splits: tuple[str, ...] = SPLITS) -> DatasetDict
         rows = list(read_conllu(path))
         if not rows:
             raise PosattnError(f"{path}: no sentences")
-        dataset = Dataset.from_dict(
-            {k: [row[k] for row in rows] for k in ("words", "upos", "xpos", "heads")}
-        )
+        dataset = Dataset.from_dict({column: [row[column] for row in rows] for column in COLUMNS})
         _save_atomically(dataset, cached)
         parts[split] = dataset
     return DatasetDict(parts)
@@ -126,6 +126,8 @@ class TreebankSplits:
     train_heads: list[list[int]] | None = None
     """Dependency heads, needed only by model.attention_graph."""
     dev_heads: list[list[int]] | None = None
+    train_tokens: list[list[WrittenToken]] | None = None
+    """How the training sentences were written: what the tokenizer learns from."""
 
     def digest(self) -> str:
         """Identifies the data, so a run is never resumed on different sentences."""
@@ -147,5 +149,20 @@ def load_splits(folder: Path, max_train_sentences: int | None = None) -> Treeban
     if max_train_sentences is not None:
         train = train.select(range(min(max_train_sentences, len(train))))
     return TreebankSplits(
-        train["words"], train["upos"], dev["words"], dev["upos"], train["heads"], dev["heads"]
+        train["words"],
+        train["upos"],
+        dev["words"],
+        dev["upos"],
+        train["heads"],
+        dev["heads"],
+        surface_tokens(train),
     )
+
+
+def surface_tokens(rows: Any) -> list[list[WrittenToken]]:
+    """The tokens of each sentence of a split (a `datasets.Dataset` or a list of rows)."""
+    columns = (rows["token_forms"], rows["token_words"], rows["token_space"])
+    return [
+        [(form, tuple(words), space) for form, words, space in zip(*sentence, strict=True)]
+        for sentence in zip(*columns, strict=True)
+    ]

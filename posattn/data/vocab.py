@@ -1,11 +1,14 @@
-"""Vocabularies: words, characters and tags, built from the training split only."""
+"""Vocabularies: words, characters and tags, and the tokenizer's lexicon, all built from the
+training split only."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from posattn.data.tokenizer import TokenizerLexicon, WrittenToken
 
 PAD, UNK = "<pad>", "<unk>"
 BOW, EOW = "<w>", "</w>"
@@ -58,11 +61,19 @@ class Vocabularies:
     rare_words: frozenset[str]
     """Forms seen in train fewer than min_word_count times: they share the <unk> embedding, yet
     for evaluation they are not unknown words."""
+    tokenizer: TokenizerLexicon = field(default_factory=TokenizerLexicon)
+    """How the treebank tokenises raw text, beyond the tokenizer's rules."""
 
     @classmethod
     def build(
-        cls, sentences: list[list[str]], tags: list[list[str]], min_word_count: int = 1
+        cls,
+        sentences: list[list[str]],
+        tags: list[list[str]],
+        min_word_count: int = 1,
+        tokens: Iterable[Sequence[WrittenToken]] | None = None,
     ) -> Vocabularies:
+        """`tokens`: how the sentences were written (form, words, space after), for the
+        tokenizer to learn from; without them it has its rules only."""
         word_counts: Counter[str] = Counter()
         char_counts: Counter[str] = Counter()
         tag_counts: Counter[str] = Counter()
@@ -81,6 +92,7 @@ class Vocabularies:
             tags=Vocab(sorted(tag_counts), specials=()),
             ambiguous_words=frozenset(w for w, seen in tags_of_word.items() if len(seen) > 1),
             rare_words=frozenset(w for w in word_counts if w not in word_vocab),
+            tokenizer=TokenizerLexicon.learn(tokens) if tokens is not None else TokenizerLexicon(),
         )
 
     def is_known(self, form: str) -> bool:
@@ -98,6 +110,7 @@ class Vocabularies:
             "tags": self.tags.itos,
             "ambiguous_words": sorted(self.ambiguous_words),
             "rare_words": sorted(self.rare_words),
+            "tokenizer": self.tokenizer.to_json(),
         }
 
     @classmethod
@@ -109,4 +122,8 @@ class Vocabularies:
             tags=Vocab(data["tags"], specials=()),
             ambiguous_words=frozenset(data["ambiguous_words"]),
             rare_words=frozenset(data["rare_words"]),
+            # Models saved before the tokenizer learned from its treebank use the rules alone.
+            tokenizer=TokenizerLexicon.from_json(data["tokenizer"])
+            if "tokenizer" in data
+            else TokenizerLexicon(),
         )

@@ -1,15 +1,20 @@
 """A trained model against gold tags: read the gold sentences (files, or a treebank's split), let
-the model tag them, score the result."""
+the model tag them, score the result -- on the gold words, or on raw text (the `# text` lines,
+tokenised by the model, aligned to the gold words as the CoNLL 2018 shared task does)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from posattn.data.conllu import read_conllu
-from posattn.data.treebank import load_treebank
+from posattn.data.tokenizer import WrittenToken
+from posattn.data.treebank import COLUMNS, load_treebank, surface_tokens
 from posattn.errors import PosattnError
 from posattn.evaluation.scores import Evaluation, evaluate
+from posattn.evaluation.segmentation import RawTextScores, TaggedToken
 from posattn.model.inference import LoadedModel
 
 
@@ -20,6 +25,20 @@ class GoldSentences:
     words: list[list[str]]
     tags: list[list[str]]
     heads: list[list[int]]
+    texts: list[str]
+    """Each sentence as it was written (its `# text`)."""
+    tokens: list[list[WrittenToken]]
+
+
+def _gold(source: str, columns: dict[str, Any]) -> GoldSentences:
+    return GoldSentences(
+        source,
+        columns["words"],
+        columns["upos"],
+        columns["heads"],
+        columns["text"],
+        surface_tokens(columns),
+    )
 
 
 def gold_from_files(paths: list[Path]) -> GoldSentences:
@@ -27,25 +46,38 @@ def gold_from_files(paths: list[Path]) -> GoldSentences:
     source = ", ".join(map(str, paths))
     if not rows:
         raise PosattnError(f"{source}: no sentences to evaluate")
-    return GoldSentences(
-        source,
-        [r["words"] for r in rows],
-        [r["upos"] for r in rows],
-        [r["heads"] for r in rows],
-    )
+    return _gold(source, {column: [row[column] for row in rows] for column in COLUMNS})
 
 
 def gold_from_split(folder: Path, split: str) -> GoldSentences:
     part = load_treebank(folder, (split,))[split]
-    return GoldSentences(
-        f"{folder} ({split})",
-        part["words"],
-        part["upos"],
-        part["heads"],
-    )
+    return _gold(f"{folder} ({split})", {column: part[column] for column in COLUMNS})
 
 
 def score_model(loaded: LoadedModel, gold: GoldSentences) -> tuple[Evaluation, list[list[str]]]:
     """The model's scores on `gold`, and the tags it predicted."""
     predicted = [p.tags for p in loaded.predict(gold.words, gold.heads)]
     return evaluate(gold.words, gold.tags, predicted, loaded.vocabs, gold.source), predicted
+
+
+def score_raw_text(loaded: LoadedModel, gold: GoldSentences) -> RawTextScores:
+    """Tokens, words and UPOS F1 of tagging each sentence's text from scratch."""
+    if loaded.needs_trees:
+        raise PosattnError("this model attends along gold dependency trees: it cannot tag text")
+    scores = RawTextScores(source=gold.source)
+    document = loaded.tag(gold.texts)
+    for tokens, tags, tagged in zip(gold.tokens, gold.tags, document.sentences, strict=True):
+        system = [(t.form, t.words) for t in tagged.surface]
+        scores.add(_with_tags(tokens, tags), _with_tags(system, tagged.tags))
+    return scores
+
+
+def _with_tags(
+    tokens: Sequence[tuple[str, tuple[str, ...]] | WrittenToken], tags: list[str]
+) -> list[TaggedToken]:
+    """Hand each token the tags of its words, in order."""
+    tagged, position = [], 0
+    for form, words, *_ in tokens:
+        tagged.append(TaggedToken(form, words, tuple(tags[position : position + len(words)])))
+        position += len(words)
+    return tagged

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from posattn.data.tokenizer import tokenize
 from posattn.data.treebank import load_treebank, resolve_data_dir, treebank_name
 from posattn.evaluation.scores import evaluate
 from posattn.model.storage import load_model
@@ -43,9 +42,9 @@ def measure_model(
             results["tagging_tokens_per_second"] = scores.tokens / seconds
     results["tags"] = {}
     if not loaded.needs_trees:  # raw text has no trees
-        tagged = loaded.predict([tokenize(sentence) for sentence in sentences])
+        tagged = loaded.tag(list(sentences)).sentences
         results["tags"] = {
-            sentence: " ".join(p.tags) for sentence, p in zip(sentences, tagged, strict=True)
+            sentence: " ".join(t.tags) for sentence, t in zip(sentences, tagged, strict=True)
         }
     results["parameters"] = count_parameters(loaded.tagger)
     return results

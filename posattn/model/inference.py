@@ -15,7 +15,7 @@ import torch
 
 from posattn.config import Config
 from posattn.data.batching import bucket_batches, make_batch
-from posattn.data.tokenizer import tokenize
+from posattn.data.tokenizer import TextToken, tokenize_text
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.model.tagger import Tagger
@@ -41,6 +41,10 @@ class TaggedSentence:
     text: str
     """The sentence as it was given (tokens joined by spaces if it came tokenised)."""
     tokens: list[Token]
+    """Its syntactic words, tagged."""
+    surface: list[TextToken]
+    """How the words were written: the tokens of the text, each with its words (several for a
+    multiword token, `don't` = do + n't) and whether a space follows it."""
 
     def __iter__(self) -> Iterator[Token]:
         return iter(self.tokens)
@@ -246,6 +250,15 @@ def attention_maps(
     return rows
 
 
+def _given_tokens(tokens: list[str]) -> list[TextToken]:
+    """Tokens given by the caller: each one word, separated by single spaces."""
+    surface, offset = [], 0
+    for form in tokens:
+        surface.append(TextToken(form, (form,), offset, offset + len(form)))
+        offset += len(form) + 1
+    return surface
+
+
 @dataclass
 class LoadedModel:
     """A trained tagger ready to use (see `storage.load_model`)."""
@@ -280,25 +293,23 @@ class LoadedModel:
             heads=heads,
         )
 
+    def tokenize(self, text: str) -> list[TextToken]:
+        """Raw text split the way the model's treebank splits it."""
+        return tokenize_text(text, self.vocabs.tokenizer)
+
     def tag(self, sentences: list[str] | list[list[str]]) -> Document:
-        """Tag sentences given as raw text (one string each, tokenised like EWT) or as tokens."""
+        """Tag sentences given as raw text (one string each, tokenised like the model's
+        treebank) or as lists of tokens."""
         texts = [s if isinstance(s, str) else " ".join(s) for s in sentences]
-        tokenised = [tokenize(s) if isinstance(s, str) else list(s) for s in sentences]
-        predictions = self.predict(tokenised)
-        return Document(
-            [
-                TaggedSentence(
-                    text,
-                    [
-                        Token(form, tag, probability)
-                        for form, tag, probability in zip(
-                            tokens, prediction.tags, prediction.probabilities, strict=True
-                        )
-                    ],
-                )
-                for text, tokens, prediction in zip(texts, tokenised, predictions, strict=True)
-            ]
-        )
+        surfaces = [self.tokenize(s) if isinstance(s, str) else _given_tokens(s) for s in sentences]
+        words = [[w for token in surface for w in token.words] for surface in surfaces]
+        tagged = []
+        for text, surface, forms, prediction in zip(
+            texts, surfaces, words, self.predict(words), strict=True
+        ):
+            pairs = zip(forms, prediction.tags, prediction.probabilities, strict=True)
+            tagged.append(TaggedSentence(text, [Token(*pair) for pair in pairs], surface))
+        return Document(tagged)
 
     def attention_maps(
         self,

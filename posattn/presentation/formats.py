@@ -22,9 +22,19 @@ def to_tsv(sentence: TaggedSentence, number: int) -> str:
 
 
 def to_conllu(sentence: TaggedSentence, number: int) -> str:
+    """UD's format: a multiword token as a range line (`3-4 don't`) before its words, and
+    `SpaceAfter=No` where no space follows a token, so `# text` can be rebuilt from them."""
     lines = [f"# sent_id = {number}", f"# text = {' '.join(sentence.text.split())}"]
-    for index, token in enumerate(sentence, start=1):
-        lines.append(f"{index}\t{token.form}\t_\t{token.upos}\t_\t_\t_\t_\t_\t_")
+    words = iter(enumerate(sentence, start=1))
+    for token in sentence.surface:
+        misc = "_" if token.space_after else "SpaceAfter=No"
+        parts = [next(words) for _ in token.words]
+        first, last = parts[0][0], parts[-1][0]
+        if len(parts) > 1:
+            lines.append(f"{first}-{last}\t{token.form}\t_\t_\t_\t_\t_\t_\t_\t{misc}")
+        for index, word in parts:
+            word_misc = misc if len(parts) == 1 else "_"
+            lines.append(f"{index}\t{word.form}\t_\t{word.upos}\t_\t_\t_\t_\t_\t{word_misc}")
     return "\n".join(lines) + "\n\n"
 
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from posattn.data.stats import TreebankStats, reference_split
 from posattn.evaluation.scores import Evaluation
+from posattn.evaluation.segmentation import RawTextScores
 
 if TYPE_CHECKING:
     from posattn.comparison import Outcome
@@ -62,6 +63,26 @@ def print_evaluation(console: Console, result: Evaluation, confusions: int = 10)
     for gold, predicted, count in result.confusions[:confusions]:
         top.add_row(gold, predicted, str(count), f"{100 * count / max(1, errors):.1f}%")
     console.print(top)
+
+
+def print_raw_text_scores(console: Console, scores: RawTextScores) -> None:
+    table = Table(title=f"Tagging raw text: {scores.source} (CoNLL 2018 alignment)")
+    for column in ("", "gold", "system", "precision", "recall", "F1"):
+        table.add_column(column, justify="left" if not column else "right")
+    for label, score in (("tokens", scores.tokens), ("words", scores.words), ("UPOS", scores.upos)):
+        table.add_row(
+            label,
+            f"{score.gold:,}",
+            f"{score.system:,}",
+            _percent(score.precision),
+            _percent(score.recall),
+            _percent(score.f1),
+        )
+    console.print(table)
+    console.print(
+        f"sentences whose words were reproduced exactly: {scores.exact_sentences:,} of "
+        f"{scores.sentences:,}"
+    )
 
 
 def print_stats(console: Console, folder: Path, stats: dict[str, TreebankStats]) -> None:

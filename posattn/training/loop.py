@@ -272,7 +272,9 @@ def train(
             config, data=dataclasses.replace(config.data, data_dir=_absolute(config.data.data_dir))
         )
     check_data(config, data)
-    vocabs = Vocabularies.build(data.train_words, data.train_tags, config.data.min_word_count)
+    vocabs = Vocabularies.build(
+        data.train_words, data.train_tags, config.data.min_word_count, data.train_tokens
+    )
     check_memory(config, vocabs)
     final = final_folder(target, resume)
     with claim(target, resume, overwrite) as folder:
