@@ -14,6 +14,7 @@ is the one line the CLI shows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,16 +228,23 @@ def compare(
     suite: str | Path = "configs/compare.yaml",
     *,
     quick: bool = False,
+    budget: str | None = None,
+    seeds: Sequence[int] | None = None,
     output: str | Path | None = None,
     data_dir: str | Path | None = None,
     only: Sequence[str] | None = None,
     progress: SuiteProgress | None = None,
 ) -> Comparison:
-    """Train every variant of a suite with one seed and budget and report on them side by side;
-    variants already trained with the same config are reused."""
+    """Train every variant of a suite under one budget (`full`, `quick` or another the suite
+    names), with each of its seeds (or `seeds`), and report on them side by side: means and
+    spreads over seeds, and a paired test against the suite's reference variant. Runs already
+    trained with the same config are reused."""
     settings = load_suite(Path(suite))
-    budget: Literal["full", "quick"] = "quick" if quick else "full"
-    folder = Path(output) if output is not None else RUNS_ROOT / f"compare{'-quick' * quick}"
+    if seeds:
+        settings = dataclasses.replace(settings, seeds=list(seeds))
+    budget = budget or ("quick" if quick else "full")
+    default = "compare" if budget == "full" else f"compare-{budget}"
+    folder = Path(output) if output is not None else RUNS_ROOT / default
     outcomes = run_suite(
         settings,
         budget,
@@ -247,8 +255,8 @@ def compare(
     )
     for outcome in outcomes:
         if outcome.status == "trained":
-            run = RunFolder(folder / outcome.name)
-            draw_curves([run.path], run.curves, names=[outcome.name])
+            run = RunFolder(folder / outcome.run)
+            draw_curves([run.path], run.curves, names=[outcome.label])
     return Comparison(settings, outcomes, write_report(settings, budget, outcomes, folder))
 
 

@@ -422,13 +422,30 @@ def compare(
             help="The suite's quick budget: a first look in minutes (default: the full budget).",
         ),
     ] = False,
+    budget: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            metavar="NAME",
+            help="Another budget the suite names, e.g. one in wall-clock minutes (default: "
+            "full, or quick with --quick).",
+        ),
+    ] = None,
+    seeds: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--seeds",
+            metavar="N,N,...",
+            help="Train every variant with each of these seeds, e.g. --seeds 1,2,3 (default: "
+            "the suite's seeds, or seed 1).",
+        ),
+    ] = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
             "--output",
             "-o",
             metavar="DIR",
-            help="Report folder (default: runs/compare or runs/compare-quick).",
+            help="Report folder (default: runs/compare, or runs/compare-BUDGET).",
         ),
     ] = None,
     data_dir: DataDir = None,
@@ -447,13 +464,24 @@ def compare(
     """
     with reported_errors():
         from posattn import api
+        from posattn.comparison import summarize
         from posattn.presentation.compare_report import treebank_of
         from posattn.presentation.progress import RichSuiteProgress
-        from posattn.presentation.tables import print_comparison
+        from posattn.presentation.tables import print_comparison, print_summary
 
+        if quick and budget is not None:
+            raise PosattnError("--quick is --budget quick: give one of them")
+        seed_list = None
+        if seeds is not None:
+            try:
+                seed_list = [int(s) for s in seeds.replace(",", " ").split()]
+            except ValueError:
+                raise PosattnError(f"--seeds {seeds!r}: expected integers, e.g. 1,2,3") from None
         comparison = api.compare(
             suite,
             quick=quick,
+            budget=budget,
+            seeds=seed_list,
             output=output,
             data_dir=data_dir,
             only=only,
@@ -462,6 +490,8 @@ def compare(
         outcomes = comparison.outcomes
         first = comparison.suite.sentences[0].text if comparison.suite.sentences else ""
         print_comparison(console, outcomes, first, treebank_of(outcomes))
+        if len(comparison.suite.seeds) > 1:
+            print_summary(console, summarize(comparison.suite, outcomes))
         console.print(f"report: [bold]{comparison.report}[/]")
         failed = [o.name for o in outcomes if o.status == "failed"]
         if failed:

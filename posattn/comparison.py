@@ -11,6 +11,8 @@ where it stopped; a variant that fails is reported and the suite goes on.
 from __future__ import annotations
 
 import dataclasses
+import math
+import statistics
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,17 +56,31 @@ class Suite:
     path: Path
     base: Path
     budgets: dict[str, list[str]]
+    """Each budget's overrides (a `{minutes: M}` budget already turned into them)."""
     variants: list[Variant]
     sentences: list[Sentence]
+    seeds: list[int] = field(default_factory=lambda: [1])
+    reference: str = ""
+    """The variant the others are tested against (default: the first)."""
 
-    def config(self, variant: Variant, budget: str, data_dir: str | None) -> Config:
+    def config(
+        self, variant: Variant, budget: str, data_dir: str | None, seed: int | None = None
+    ) -> Config:
         values: dict[str, Any] = {"data.data_dir": data_dir} if data_dir else {}
+        if seed is not None:
+            values["train.seed"] = seed
         try:
             config = load_config(self.base, [*self.budgets[budget], *variant.overrides], values)
             # replace() validates again: the name becomes the variant's run folder.
-            return dataclasses.replace(config, name=variant.name)
+            return dataclasses.replace(config, name=self.run_name(variant, seed))
         except PosattnError as error:
             raise PosattnError(f"{self.path}: variant {variant.name!r}: {error}") from None
+
+    def run_name(self, variant: Variant, seed: int | None) -> str:
+        """A variant's run folder: its name, with the seed when the suite has several."""
+        return (
+            variant.name if seed is None or len(self.seeds) == 1 else f"{variant.name}-seed{seed}"
+        )
 
 
 @dataclass
@@ -72,18 +88,108 @@ class Outcome:
     name: str
     claim: str
     status: Literal["trained", "reused", "failed", "not run"]
+    seed: int | None = None
+    """Where the suite has several seeds."""
+    run: str = ""
+    """Its run folder, under the report folder."""
     error: str | None = None
     train_minutes: float | None = None
     epochs_run: int | None = None
     best_epoch: int | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
-    """What `measure_model` returns: accuracies, tokens/s, parameters, tags."""
+    """What `measure_model` returns: accuracies, tokens/s, parameters, tags, and which test
+    tokens it tagged right (for the paired test)."""
     dev_curve: list[float] = field(default_factory=list)
     """Dev accuracy after each epoch."""
 
     @property
     def measured(self) -> bool:
         return self.status in ("trained", "reused")
+
+    @property
+    def label(self) -> str:
+        """The variant, and the seed where it matters."""
+        return self.name if self.seed is None else f"{self.name} (seed {self.seed})"
+
+
+SUMMARIZED = (
+    "dev_accuracy",
+    "test_accuracy",
+    "test_ambiguous_accuracy",
+    "test_oov_accuracy",
+    "tagging_tokens_per_second",
+)
+
+
+@dataclass
+class PairedTest:
+    """An exact McNemar test on the test tokens: only the tokens one variant tags right and the
+    other wrong count. With several seeds, seed-matched runs are paired and the counts summed."""
+
+    reference: str
+    better: int
+    """Tokens this variant tags right and the reference wrong."""
+    worse: int
+    p_value: float
+
+
+@dataclass
+class VariantSummary:
+    name: str
+    claim: str
+    seeds: list[int]
+    """The seeds measured."""
+    mean: dict[str, float]
+    std: dict[str, float]
+    """Sample standard deviation over seeds (0 with one seed)."""
+    train_minutes: float
+    """Mean training time."""
+    paired: PairedTest | None
+
+
+def mcnemar_p_value(better: int, worse: int) -> float:
+    """Two-sided exact McNemar test: P(a split at least this uneven | each discordant token is
+    a fair coin)."""
+    n = better + worse
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(better, worse) + 1))
+    return min(1.0, 2 * tail / 2**n)
+
+
+def summarize(suite: Suite, outcomes: list[Outcome]) -> list[VariantSummary]:
+    """Mean and spread over seeds of each variant, and its paired test against the reference."""
+    measured = [o for o in outcomes if o.measured]
+    reference = {o.seed: o for o in measured if o.name == suite.reference}
+    summaries = []
+    for variant in suite.variants:
+        runs = [o for o in measured if o.name == variant.name]
+        if not runs:
+            continue
+        values = {key: [o.metrics[key] or 0.0 for o in runs] for key in SUMMARIZED}
+        paired = None
+        pairs = [(o, reference[o.seed]) for o in runs if o.seed in reference]
+        if variant.name != suite.reference and pairs:
+            better = worse = 0
+            for run, base in pairs:
+                for mine, theirs in zip(
+                    run.metrics["test_correct"], base.metrics["test_correct"], strict=True
+                ):
+                    better += mine == "1" and theirs == "0"
+                    worse += mine == "0" and theirs == "1"
+            paired = PairedTest(suite.reference, better, worse, mcnemar_p_value(better, worse))
+        summaries.append(
+            VariantSummary(
+                variant.name,
+                variant.claim,
+                [o.seed for o in runs if o.seed is not None],
+                {key: statistics.fmean(v) for key, v in values.items()},
+                {key: statistics.stdev(v) if len(v) > 1 else 0.0 for key, v in values.items()},
+                statistics.fmean(o.train_minutes or 0.0 for o in runs),
+                paired,
+            )
+        )
+    return summaries
 
 
 class SuiteProgress(Protocol):
@@ -113,6 +219,24 @@ def _string_list(value: Any, where: str) -> list[str]:
     return value
 
 
+def _budget(value: Any, where: str) -> list[str]:
+    """A budget's overrides: a list of them, or `{minutes: M, set: [...]}` for a wall-time
+    budget, over which the learning rate then decays (epochs and patience stop mattering)."""
+    if not isinstance(value, dict):
+        return _string_list(value, where)
+    unknown = set(value) - {"minutes", "set"}
+    minutes = value.get("minutes")
+    if unknown or not isinstance(minutes, int | float) or minutes <= 0:
+        raise PosattnError(f"{where} must be a list of overrides or {{minutes: M, set: [...]}}")
+    return [
+        "train.budget=minutes",
+        f"train.max_minutes={minutes}",
+        "train.epochs=1000",
+        "train.patience=1000",
+        *_string_list(value.get("set", []), where),
+    ]
+
+
 def load_suite(path: Path) -> Suite:
     """Read and check a suite file; every variant's config is built once here, so a typo in the
     last variant is reported before the first one trains for an hour."""
@@ -120,12 +244,15 @@ def load_suite(path: Path) -> Suite:
     raw = read_yaml(path)
     if not isinstance(raw, dict) or not isinstance(raw.get("variants"), list):
         raise PosattnError(f"{path}: expected a mapping with base, budgets, variants, sentences")
-    unknown = set(raw) - {"base", "budgets", "variants", "sentences"}
+    unknown = set(raw) - {"base", "budgets", "variants", "sentences", "seeds", "reference"}
     if unknown:
         raise PosattnError(f"{path}: unknown key {sorted(unknown)[0]}")
     budgets = raw.get("budgets") or {}
-    if not isinstance(budgets, dict) or set(budgets) != {"full", "quick"}:
-        raise PosattnError(f"{path}: budgets must give exactly `full` and `quick`")
+    if not isinstance(budgets, dict) or not {"full", "quick"} <= set(budgets):
+        raise PosattnError(f"{path}: budgets must give at least `full` and `quick`")
+    seeds = raw.get("seeds", [1])
+    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) for s in seeds):
+        raise PosattnError(f"{path}: seeds must be a list of integers")
     variants, names = [], set()
     for number, item in enumerate(raw["variants"], start=1):
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
@@ -143,12 +270,17 @@ def load_suite(path: Path) -> Suite:
             raise PosattnError(f"{path}: each sentence needs a text")
         expected = item.get("expected")
         sentences.append(Sentence(item["text"], expected.split() if expected else None))
+    reference = str(raw.get("reference", variants[0].name if variants else ""))
+    if variants and reference not in names:
+        raise PosattnError(f"{path}: reference {reference!r} is not one of the variants")
     suite = Suite(
         path=path,
         base=path.parent / str(raw.get("base", "ewt.yaml")),
-        budgets={k: _string_list(v, f"{path}: budget {k}") for k, v in budgets.items()},
+        budgets={k: _budget(v, f"{path}: budget {k}") for k, v in budgets.items()},
         variants=variants,
         sentences=sentences,
+        seeds=seeds,
+        reference=reference,
     )
     for variant in variants:
         for budget in suite.budgets:
@@ -158,32 +290,40 @@ def load_suite(path: Path) -> Suite:
 
 def run_suite(
     suite: Suite,
-    budget: Literal["full", "quick"],
+    budget: str,
     output: Path,
     data_dir: str | None = None,
     only: list[str] | None = None,
     progress: SuiteProgress | None = None,
 ) -> list[Outcome]:
-    """Train and measure each variant (or only those named), reusing finished ones."""
+    """Train and measure each variant with each seed (or only the variants named), reusing
+    finished runs."""
     progress = progress or SilentSuiteProgress()
+    if budget not in suite.budgets:
+        raise PosattnError(f"--budget {budget}: {suite.path} has {', '.join(suite.budgets)}")
     unknown = set(only or []) - {v.name for v in suite.variants}
     if unknown:
         raise PosattnError(f"--only {sorted(unknown)[0]}: no such variant in {suite.path}")
     outcomes = []
-    progress.start(len(suite.variants))
+    progress.start(len(suite.variants) * len(suite.seeds))
     try:
         for variant in suite.variants:
-            config = suite.config(variant, budget, data_dir)
-            run_dir = output / variant.name
-            outcome = _reusable(run_dir, config)
-            if outcome is None and only and variant.name not in only:
-                outcome = Outcome(variant.name, variant.claim, "not run")
-            elif outcome is None:
-                outcome = _train_and_measure(
-                    variant, config, run_dir, suite, data_dir, progress.variant(variant.name)
-                )
-            progress.done(outcome)
-            outcomes.append(outcome)
+            for seed in suite.seeds:
+                config = suite.config(variant, budget, data_dir, seed)
+                run_dir = output / config.name
+                shown_seed = seed if len(suite.seeds) > 1 else None
+                outcome = _reusable(run_dir, config)
+                if outcome is None and only and variant.name not in only:
+                    outcome = Outcome(
+                        variant.name, variant.claim, "not run", shown_seed, config.name
+                    )
+                elif outcome is None:
+                    reporter = progress.variant(config.name)
+                    outcome = _train_and_measure(
+                        variant, config, run_dir, suite, data_dir, reporter, shown_seed
+                    )
+                progress.done(outcome)
+                outcomes.append(outcome)
     finally:
         progress.stop()
     return outcomes
@@ -208,8 +348,9 @@ def _train_and_measure(
     suite: Suite,
     data_dir: str | None,
     reporter: Reporter,
+    seed: int | None,
 ) -> Outcome:
-    outcome = Outcome(variant.name, variant.claim, "trained")
+    outcome = Outcome(variant.name, variant.claim, "trained", seed, config.name)
     (run_dir / OUTCOME_FILE).unlink(missing_ok=True)  # stale until this run's one is written
     try:
         folder = RunFolder(run_dir)

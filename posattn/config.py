@@ -96,6 +96,10 @@ class TrainConfig:
     """Stop after this many epochs without a better dev accuracy."""
     max_minutes: float | None = None
     """Stop after this wall time; the best model so far is kept."""
+    budget: Literal["epochs", "minutes"] = "epochs"
+    """What the learning rate decays over: train.epochs, or train.max_minutes of wall time (to
+    compare encoders at equal cost on one machine; such a run depends on the machine's speed,
+    so it is not bit-reproducible)."""
     device: Device = "auto"
     threads: int | None = 1
     """CPU threads for torch (null: torch's own choice). One by default: this small model gains
@@ -169,6 +173,11 @@ def validate(config: Config) -> None:
         (0 <= t.label_smoothing < 1, "train.label_smoothing", "must be in [0, 1)"),
         (t.patience > 0, "train.patience", "must be positive"),
         (t.max_minutes is None or t.max_minutes > 0, "train.max_minutes", "must be positive"),
+        (
+            t.budget == "epochs" or t.max_minutes is not None,
+            "train.budget",
+            "minutes needs train.max_minutes",
+        ),
         (t.threads is None or t.threads > 0, "train.threads", "must be positive"),
         (d.min_word_count >= 1, "data.min_word_count", "must be 1 or more"),
         (d.max_word_length >= 1, "data.max_word_length", "must be 1 or more"),

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from posattn.cli import app
-from posattn.comparison import SilentSuiteProgress, load_suite, run_suite
+from posattn.comparison import SilentSuiteProgress, load_suite, mcnemar_p_value, run_suite
 from posattn.errors import PosattnError
 from posattn.training.loop import Reporter, SilentReporter
 from posattn.training.resume import TrainingInterrupted
@@ -162,3 +162,70 @@ def test_ctrl_c_stops_the_suite_and_the_next_run_resumes_it(tmp_path: Path) -> N
     assert [o.status for o in outcomes] == ["reused", "reused", "trained"]
     assert len(outcomes[2].dev_curve) == 6  # epochs 1 to 6, the first one from before the stop
     assert not (tmp_path / "out" / "attention" / "checkpoint.safetensors").exists()
+
+
+def test_mcnemar_exact_p_values() -> None:
+    assert mcnemar_p_value(0, 0) == 1.0
+    assert mcnemar_p_value(5, 5) == 1.0
+    # 10 discordant tokens, all one way: 2 * 0.5**10
+    assert mcnemar_p_value(10, 0) == pytest.approx(2 / 1024)
+    # 2 of 10 one way: 2 * (1 + 10 + 45) / 1024
+    assert mcnemar_p_value(2, 8) == pytest.approx(112 / 1024)
+    assert mcnemar_p_value(8, 2) == mcnemar_p_value(2, 8)
+    assert mcnemar_p_value(1200, 1000) < 0.001  # a few thousand tokens: no overflow
+
+
+def test_seeds_are_summarised_and_paired_against_the_reference(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.yaml"
+    two = SUITE.replace("  - name: too-short-table\n", "  - name: unused\n", 1)
+    suite.write_text(two.replace("variants:", "reference: attention\nvariants:", 1))
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["compare", "--suite", str(suite), "--output", str(out), "--seeds", "1,2",
+         "--only", "fc", "--only", "attention", "--data-dir", str(toy_treebank(tmp_path / "toy"))],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir() if p.is_dir()} >= {
+        "fc-seed1", "fc-seed2", "attention-seed1", "attention-seed2",
+    }  # fmt: skip
+    results = json.loads((out / "results.json").read_text())
+    summary = {s["name"]: s for s in results["summary"]}
+    assert summary["attention"]["seeds"] == [1, 2] and summary["attention"]["paired"] is None
+    fc = summary["fc"]
+    runs = {(v["name"], v["seed"]): v for v in results["variants"]}
+    mean = (
+        runs["fc", 1]["metrics"]["test_accuracy"] + runs["fc", 2]["metrics"]["test_accuracy"]
+    ) / 2
+    assert fc["mean"]["test_accuracy"] == pytest.approx(mean)
+    # fc cannot tell the saws apart: attention tags many more test tokens right than it does.
+    assert fc["paired"]["reference"] == "attention"
+    assert fc["paired"]["worse"] > fc["paired"]["better"] and fc["paired"]["p_value"] < 1e-3
+    report = (out / "REPORT.md").read_text()
+    assert "## Over seeds" in report and "| fc | 2 |" in report
+    assert "Over seeds (mean ± sd)" in result.output
+    assert_picture(out / "summary.png", min_width=300, min_height=100)
+
+
+def test_a_budget_in_minutes_decays_the_rate_over_the_clock(tmp_path: Path) -> None:
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        SUITE.replace(
+            "  quick: [train.epochs=1]",
+            "  quick: [train.epochs=1]\n  minute: {minutes: 0.05, set: [train.batch_tokens=200]}",
+        )
+    )
+    settings = load_suite(suite)
+    config = settings.config(settings.variants[0], "minute", None)
+    assert config.train.budget == "minutes" and config.train.max_minutes == 0.05
+    out = tmp_path / "out"
+    outcomes = run_suite(
+        settings, "minute", out, str(toy_treebank(tmp_path / "toy")), ["fc"], SilentSuiteProgress()
+    )
+    fc = next(o for o in outcomes if o.name == "fc")
+    assert fc.status == "trained" and fc.train_minutes is not None
+    assert 0.04 < fc.train_minutes < 0.2  # stopped by the clock, not by 1,000 epochs
+    last = json.loads((out / "fc" / "metrics.jsonl").read_text().splitlines()[-1])
+    assert last["lr"] < 0.005 * 0.3  # the rate had nearly decayed when the time ran out
+    with pytest.raises(PosattnError, match=r"--budget hour: .* has full, quick, minute"):
+        run_suite(settings, "hour", out)

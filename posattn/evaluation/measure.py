@@ -33,13 +33,20 @@ def measure_model(
         started = time.perf_counter()
         predictions = loaded.predict(words, heads)
         seconds = time.perf_counter() - started
-        scores = evaluate(words, gold, [p.tags for p in predictions], loaded.vocabs)
+        predicted = [p.tags for p in predictions]
+        scores = evaluate(words, gold, predicted, loaded.vocabs)
         results[f"{split}_accuracy"] = scores.accuracy
         results[f"{split}_oov_accuracy"] = scores.oov_accuracy
         results[f"{split}_ambiguous_accuracy"] = scores.ambiguous_accuracy
         results[f"{split}_tokens"] = scores.tokens
         if split == "test":
             results["tagging_tokens_per_second"] = scores.tokens / seconds
+            # Token by token, for paired tests between models ("1": tagged right).
+            results["test_correct"] = "".join(
+                "1" if p == g else "0"
+                for sentence_p, sentence_g in zip(predicted, gold, strict=True)
+                for p, g in zip(sentence_p, sentence_g, strict=True)
+            )
     results["tags"] = {}
     if not loaded.needs_trees:  # raw text has no trees
         tagged = loaded.tag(list(sentences)).sentences

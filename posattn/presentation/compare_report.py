@@ -5,27 +5,41 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from posattn.comparison import Outcome, Sentence, Suite
+from posattn.comparison import Outcome, Sentence, Suite, VariantSummary, summarize
 from posattn.files import atomic_write_bytes, atomic_write_json
 from posattn.presentation import plots
 
 
 def write_report(suite: Suite, budget: str, outcomes: list[Outcome], output: Path) -> Path:
     """results.json, REPORT.md and the plots; returns the path of REPORT.md."""
+    summaries = summarize(suite, outcomes)
+    runs = [asdict(o) for o in outcomes]
+    for run in runs:  # token-by-token results stay in each run's outcome.json
+        run["metrics"].pop("test_correct", None)
     atomic_write_json(
         output / "results.json",
-        {"suite": str(suite.path), "budget": budget, "variants": [asdict(o) for o in outcomes]},
+        {
+            "suite": str(suite.path),
+            "budget": budget,
+            "seeds": suite.seeds,
+            "summary": [asdict(s) for s in summaries],
+            "variants": runs,
+        },
     )
     measured = [o for o in outcomes if o.measured]
     if measured:
         treebank = treebank_of(measured)
+        atomic_write_bytes(
+            output / "summary.png",
+            plots.summary_bars(summaries, budget, treebank, len(suite.seeds)),
+        )
         atomic_write_bytes(output / "accuracy.png", plots.accuracy_bars(measured, budget, treebank))
         atomic_write_bytes(
             output / "cost.png", plots.accuracy_against_cost(measured, budget, treebank)
         )
         atomic_write_bytes(output / "curves.png", plots.dev_curves(measured, budget, treebank))
     report = output / "REPORT.md"
-    atomic_write_bytes(report, markdown_report(suite, budget, outcomes).encode())
+    atomic_write_bytes(report, markdown_report(suite, budget, outcomes, summaries).encode())
     return report
 
 
@@ -39,14 +53,29 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.2f}"
 
 
-def markdown_report(suite: Suite, budget: str, outcomes: list[Outcome]) -> str:
+def markdown_report(
+    suite: Suite, budget: str, outcomes: list[Outcome], summaries: list[VariantSummary]
+) -> str:
+    seeds = ", ".join(map(str, suite.seeds))
     lines = [
         f"# posattn compare: {suite.path.name}, budget `{budget}`",
         "",
         f"Every variant starts from `{suite.base.name}` with `{' '.join(suite.budgets[budget])}`"
-        " and the same seed; the overrides below are the only difference. Accuracies in %, on"
+        f" and seeds {seeds}; the overrides below are the only difference. Accuracies in %, on"
         f" {treebank_of(outcomes)} with gold tokens; *ambiguous*: words seen with 2+ tags in"
         " train; *unknown*: words not in train; tok/s: tagging the test set on this machine.",
+        "",
+        "## Over seeds",
+        "",
+        f"Mean ± standard deviation over the seeds; the paired test compares each variant with"
+        f" `{suite.reference}` on the test tokens that one tags right and the other wrong"
+        " (exact McNemar test, seed-matched runs paired, counts summed over seeds).",
+        "",
+        *_summary_table(summaries),
+        "",
+        "![summary](summary.png)",
+        "",
+        "## Every run",
         "",
         *_results_table(outcomes),
         "",
@@ -65,6 +94,30 @@ def markdown_report(suite: Suite, budget: str, outcomes: list[Outcome]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _spread(summary: VariantSummary, key: str) -> str:
+    mean, std = 100 * summary.mean[key], 100 * summary.std[key]
+    return f"{mean:.2f} ± {std:.2f}" if len(summary.seeds) > 1 else f"{mean:.2f}"
+
+
+def _summary_table(summaries: list[VariantSummary]) -> list[str]:
+    lines = [
+        "| variant | seeds | dev | test | test ambiguous | test unknown | train min |"
+        " better / worse tokens | p |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for s in summaries:
+        test = s.paired
+        paired = (
+            f"{test.better:,} / {test.worse:,} | {test.p_value:.2g}" if test else "(reference) |"
+        )
+        lines.append(
+            f"| {s.name} | {len(s.seeds)} | {_spread(s, 'dev_accuracy')} | "
+            f"{_spread(s, 'test_accuracy')} | {_spread(s, 'test_ambiguous_accuracy')} | "
+            f"{_spread(s, 'test_oov_accuracy')} | {s.train_minutes:.1f} | {paired} |"
+        )
+    return lines
+
+
 def _results_table(outcomes: list[Outcome]) -> list[str]:
     lines = [
         "| variant | what it tests | dev | test | test ambiguous | test unknown | parameters"
@@ -74,11 +127,11 @@ def _results_table(outcomes: list[Outcome]) -> list[str]:
     for o in outcomes:
         if not o.measured:
             detail = (o.error or "").replace("|", "/") if o.status == "failed" else "not run yet"
-            lines.append(f"| {o.name} | {o.claim} | {o.status}: {detail} ||||||| ")
+            lines.append(f"| {o.label} | {o.claim} | {o.status}: {detail} ||||||| ")
             continue
         m = o.metrics
         lines.append(
-            f"| {o.name} | {o.claim} | {_percent(m['dev_accuracy'])} | "
+            f"| {o.label} | {o.claim} | {_percent(m['dev_accuracy'])} | "
             f"{_percent(m['test_accuracy'])} | {_percent(m['test_ambiguous_accuracy'])} | "
             f"{_percent(m['test_oov_accuracy'])} | {m['parameters']:,} | "
             f"{o.train_minutes or 0:.1f} | {m['tagging_tokens_per_second']:,.0f} |"
@@ -91,10 +144,10 @@ def _sentence_table(sentence: Sentence, outcomes: list[Outcome]) -> list[str]:
     lines = ["| variant | tags |", "|---|---|", f"| (expected) | {' '.join(expected) or '-'} |"]
     for o in (o for o in outcomes if o.measured):
         if sentence.text not in o.metrics["tags"]:
-            lines.append(f"| {o.name} | (needs a dependency tree: cannot tag raw text) |")
+            lines.append(f"| {o.label} | (needs a dependency tree: cannot tag raw text) |")
             continue
         tags = o.metrics["tags"][sentence.text].split()
         wrong = [i < len(expected) and tag != expected[i] for i, tag in enumerate(tags)]
         marked = [f"**{t}**" if w else t for t, w in zip(tags, wrong, strict=True)]
-        lines.append(f"| {o.name} | {' '.join(marked)} |")
+        lines.append(f"| {o.label} | {' '.join(marked)} |")
     return lines

@@ -10,7 +10,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from posattn.comparison import Outcome
+    from posattn.comparison import Outcome, VariantSummary
     from posattn.model.inference import AttentionMap
 
 
@@ -27,7 +27,7 @@ def accuracy_bars(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
         ("test_ambiguous_accuracy", "ambiguous words"),
         ("test_oov_accuracy", "unknown words"),
     ]
-    names = [o.name for o in outcomes]
+    names = [o.label for o in outcomes]
     figure = Figure(figsize=(13, 0.45 * len(names) + 1.6))
     axes = figure.subplots(1, len(panels), sharey=True)
     for axis, (key, title) in zip(axes, panels, strict=True):
@@ -40,6 +40,23 @@ def accuracy_bars(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
         axis.set_xlabel("accuracy (%)")
         axis.invert_yaxis()  # the suite's order, top to bottom
     figure.suptitle(f"{treebank} test accuracy by variant (budget: {budget})")
+    return _png(figure)
+
+
+def summary_bars(summaries: list[VariantSummary], budget: str, treebank: str, seeds: int) -> bytes:
+    """Mean test accuracy per variant, with the standard deviation over seeds as error bars."""
+    names = [s.name for s in summaries]
+    means = [100 * s.mean["test_accuracy"] for s in summaries]
+    errors = [100 * s.std["test_accuracy"] for s in summaries]
+    figure = Figure(figsize=(8, 0.45 * len(names) + 1.6))
+    axis = figure.subplots()
+    bars = axis.barh(names, means, xerr=errors, color="tab:blue", capsize=3)
+    axis.bar_label(bars, fmt="%.2f", padding=4, fontsize=8)
+    low = min(means)
+    axis.set_xlim(max(0.0, low - (100 - low) * 0.5), 100)
+    axis.invert_yaxis()
+    axis.set_xlabel(f"{treebank} test accuracy (%), mean ± sd over {seeds} seed(s)")
+    axis.set_title(f"Test accuracy by variant (budget: {budget})")
     return _png(figure)
 
 
@@ -58,7 +75,7 @@ def accuracy_against_cost(outcomes: list[Outcome], budget: str, treebank: str) -
     ]
     for axis, (title, label, values) in zip(axes, costs, strict=True):
         axis.scatter(values, accuracy, color="tab:orange")
-        for name, x, y in zip((o.name for o in outcomes), values, accuracy, strict=True):
+        for name, x, y in zip((o.label for o in outcomes), values, accuracy, strict=True):
             axis.annotate(name, (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
         axis.set_xlabel(label)
         axis.set_title(f"accuracy against {title}")
@@ -80,7 +97,7 @@ def dev_curves(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
             [100 * a for a in outcome.dev_curve],
             marker="os^D"[index % 4],
             color=tab20(index % tab20.N),
-            label=outcome.name,
+            label=outcome.label,
         )
     axis.set_xlabel("epoch")
     axis.set_ylabel(f"{treebank} dev accuracy (%)")

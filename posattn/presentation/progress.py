@@ -108,7 +108,7 @@ class RichSuiteProgress:
             result = f"test {100 * outcome.metrics['test_accuracy']:.2f}%"
         else:
             result = outcome.error or ""
-        self.progress.console.print(f"{outcome.name}: {outcome.status}  {result}", highlight=False)
+        self.progress.console.print(f"{outcome.label}: {outcome.status}  {result}", highlight=False)
 
     def stop(self) -> None:
         self.progress.stop()

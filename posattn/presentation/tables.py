@@ -13,7 +13,7 @@ from posattn.evaluation.scores import Evaluation
 from posattn.evaluation.segmentation import RawTextScores
 
 if TYPE_CHECKING:
-    from posattn.comparison import Outcome
+    from posattn.comparison import Outcome, VariantSummary
     from posattn.evaluation.analysis import Band
     from posattn.model.inference import AttentionMap
 
@@ -124,11 +124,11 @@ def print_comparison(
     table.add_column(sentence)
     for o in outcomes:
         if not o.measured:
-            table.add_row(o.name, f"[red]{o.status}[/]", *[""] * 5, o.error or "")
+            table.add_row(o.label, f"[red]{o.status}[/]", *[""] * 5, o.error or "")
             continue
         m = o.metrics
         table.add_row(
-            o.name,
+            o.label,
             _percent(m["dev_accuracy"]),
             _percent(m["test_accuracy"]),
             _percent(m["test_ambiguous_accuracy"]),
@@ -137,6 +137,22 @@ def print_comparison(
             f"{m['tagging_tokens_per_second']:,.0f}",
             m["tags"].get(sentence, ""),
         )
+    console.print(table)
+
+
+def print_summary(console: Console, summaries: list[VariantSummary]) -> None:
+    """Mean ± standard deviation over seeds, and the paired test against the reference."""
+    table = Table(title="Over seeds (mean ± sd); paired test on test tokens")
+    for column in ("variant", "seeds", "dev", "test", "unknown", "better / worse", "p"):
+        table.add_column(column, justify="left" if column == "variant" else "right")
+    for s in summaries:
+        cells = [
+            f"{100 * s.mean[k]:.2f} ± {100 * s.std[k]:.2f}"
+            for k in ("dev_accuracy", "test_accuracy", "test_oov_accuracy")
+        ]
+        test = s.paired
+        paired = [f"{test.better:,} / {test.worse:,}", f"{test.p_value:.2g}"] if test else ["", ""]
+        table.add_row(s.name, str(len(s.seeds)), *cells, *paired)
     console.print(table)
 
 

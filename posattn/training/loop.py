@@ -37,7 +37,7 @@ from posattn.training.resume import (
     save_checkpoint,
     stop_on_signals,
 )
-from posattn.training.state import Run, TrainingState
+from posattn.training.state import Clock, Run, TrainingState
 
 
 class TrainingDiverged(PosattnError):
@@ -127,6 +127,13 @@ def lr_factor(step: int, warmup_steps: int, total_steps: int) -> float:
     return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
 
 
+def lr_factor_by_time(step: int, warmup_steps: int, spent: float) -> float:
+    """Linear warm-up over the first steps, then linear decay to zero as the time runs out."""
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    return max(0.0, 1.0 - spent)
+
+
 def make_optimizer(model: Tagger, config: Config) -> torch.optim.AdamW:
     # Weight decay on matrices only: decaying biases and LayerNorm gains only hurts.
     decay = [p for p in model.parameters() if p.dim() >= 2]
@@ -178,10 +185,18 @@ def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run
         for seed in range(first_seed, first_seed + config.train.epochs)
     ]
     total_steps = sum(map(len, epoch_batches))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: lr_factor(step, config.train.warmup_steps, total_steps)
-    )
     minutes = config.train.max_minutes
+    clock = Clock(time.monotonic() + 60 * minutes, 60 * minutes) if minutes else Clock()
+    warmup = config.train.warmup_steps
+    if config.train.budget == "minutes":
+        # The schedule follows the clock: the rate reaches zero when the time is up.
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: lr_factor_by_time(step, warmup, clock.spent())
+        )
+    else:
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: lr_factor(step, warmup, total_steps)
+        )
     return Run(
         model=model,
         device=device,
@@ -191,7 +206,7 @@ def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run
         scheduler=scheduler,
         epoch_batches=epoch_batches,
         total_steps=total_steps,
-        deadline=time.monotonic() + 60 * minutes if minutes else math.inf,
+        clock=clock,
     )
 
 
@@ -232,7 +247,7 @@ def train_epoch(
         reporter.step(state.epoch, loss_value, speed)
         if stop.signum is not None:
             return False
-        if time.monotonic() > run.deadline:
+        if run.clock.over():
             return True
     return False
 

@@ -121,5 +121,5 @@ def restore_checkpoint(
     run.scheduler.load_state_dict(header["scheduler"])
     torch.set_rng_state(tensors["rng.torch"])
     state = TrainingState(**header["state"])
-    run.deadline -= state.seconds
+    run.clock.deadline -= state.seconds
     return state

@@ -3,12 +3,33 @@ stands between two steps (`TrainingState`), the two things a checkpoint saves.""
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 
 import torch
 from torch.optim.swa_utils import AveragedModel
 
 from posattn.model.tagger import Tagger
+
+
+@dataclass
+class Clock:
+    """A run's wall-time budget (train.max_minutes): when it ends, how much of it is spent."""
+
+    deadline: float = math.inf
+    """time.monotonic() at which training stops."""
+    seconds: float = math.inf
+    """The whole budget."""
+
+    def over(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def spent(self) -> float:
+        """The share of the budget used so far (0 without one)."""
+        if math.isinf(self.seconds):
+            return 0.0
+        return min(1.0, 1.0 - (self.deadline - time.monotonic()) / self.seconds)
 
 
 @dataclass
@@ -24,7 +45,7 @@ class Run:
     scheduler: torch.optim.lr_scheduler.LRScheduler
     epoch_batches: list[list[list[int]]]
     total_steps: int
-    deadline: float
+    clock: Clock
 
 
 @dataclass
