@@ -27,6 +27,7 @@ SHIPPED_CONFIGS = Path(__file__).resolve().parent / "configs"
 
 Position = Literal["none", "sinusoidal", "learned", "relative"]
 EncoderKind = Literal["attention", "fc", "window", "cnn", "bilstm"]
+CharEncoderKind = Literal["cnn", "multicnn", "bilstm"]
 Device = Literal["auto", "cpu", "cuda"]
 
 
@@ -76,6 +77,16 @@ class ModelConfig:
     """With position=relative, offsets beyond +-this share one bias."""
     max_positions: int = 256
     """With position=learned, the longest sentence the model can take (EWT's longest has 159)."""
+    char_encoder: CharEncoderKind = "cnn"
+    """How a word's spelling becomes a vector: cnn (one convolution, max-pooled), multicnn
+    (widths 1, 3, 5 and 7 side by side, then a highway layer), bilstm (a BiLSTM read both ways)."""
+    block_conv: int = 0
+    """Kernel width of a depthwise convolution inside each attention block, after the attention
+    (Conformer's convolution module), so every layer also mixes its +-width//2 neighbours with
+    weights by offset (0: none)."""
+    xpos_weight: float = 0.0
+    """Weight of a second classifier's loss that predicts the treebank's XPOS tags from the same
+    encoder (multi-task learning; 0: UPOS only)."""
 
 
 @dataclass
@@ -137,6 +148,22 @@ def validate(config: Config) -> None:
         (m.char_kernel > 0 and m.char_kernel % 2 == 1, "model.char_kernel", "must be odd"),
         (m.ff_dim > 0, "model.ff_dim", "must be positive"),
         (m.relative_distance > 0, "model.relative_distance", "must be positive"),
+        (
+            m.block_conv == 0 or (m.block_conv > 0 and m.block_conv % 2 == 1),
+            "model.block_conv",
+            "must be 0 (none) or an odd width",
+        ),
+        (
+            m.encoder == "attention" or m.block_conv == 0,
+            "model.block_conv",
+            "applies to the attention encoder only",
+        ),
+        (m.xpos_weight >= 0, "model.xpos_weight", "must be 0 or more"),
+        (
+            m.char_encoder != "bilstm" or m.char_channels % 2 == 0,
+            "model.char_channels",
+            "must be even for char_encoder bilstm",
+        ),
         (m.max_positions > 0, "model.max_positions", "must be positive"),
         (m.window > 0, "model.window", "must be positive"),
         (

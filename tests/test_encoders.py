@@ -93,6 +93,13 @@ def test_truncated_attention_sees_layers_times_w(w: int, layers: int) -> None:
     assert reach(model, 4) == within(4, layers * w)
 
 
+@pytest.mark.parametrize(("w", "width", "layers"), [(0, 3, 1), (0, 3, 2), (1, 5, 2)])
+def test_a_convolution_in_the_block_adds_its_reach(w: int, width: int, layers: int) -> None:
+    # Each block's depthwise convolution sees +-width//2 positions, on top of its attention.
+    model = tagger("attention", "relative", attention_window=w, block_conv=width, layers=layers)
+    assert reach(model, 4) == within(4, layers * (w + width // 2))
+
+
 @pytest.mark.parametrize("encoder", ["attention", "bilstm"])
 def test_attention_and_bilstm_see_the_whole_sentence(encoder: str) -> None:
     model = tagger(encoder, position="relative" if encoder == "attention" else "none")
@@ -113,6 +120,8 @@ ENCODERS = [
     ("bilstm", "none", {}),
     ("attention", "relative", {"attention_window": 1}),
     ("attention", "sinusoidal", {}),
+    ("attention", "relative", {"block_conv": 3, "char_encoder": "bilstm"}),
+    ("attention", "relative", {"char_encoder": "multicnn"}),
 ]
 sentences = st.lists(st.sampled_from(WORDS), min_size=1, max_size=10)
 
@@ -123,7 +132,7 @@ sentences = st.lists(st.sampled_from(WORDS), min_size=1, max_size=10)
 def test_padding_never_changes_real_tokens_for_any_encoder(
     encoder: str,
     position: str,
-    changes: dict[str, int],
+    changes: dict[str, object],
     sentence: list[str],
     others: list[list[str]],
 ) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from posattn.config import load_config
+from posattn.data.batching import make_batch
 from posattn.data.treebank import TreebankSplits
 from posattn.errors import PosattnError
 from posattn.model.inference import predict
@@ -17,6 +18,15 @@ from .conftest import toy_language
 
 # The toy sentence "I saw a saw ." as a tree: heads of each word (1-based, 0 = root).
 TOY_HEADS = [2, 0, 4, 2, 2]
+# ... and its finer, treebank-specific tags: past-tense verbs apart from the ambiguous ones.
+TOY_XPOS = {"PRON": "PRP", "DET": "DT", "NOUN": "NN", "PUNCT": "."}
+
+
+def toy_xpos(words: list[list[str]], tags: list[list[str]]) -> list[list[str]]:
+    return [
+        [TOY_XPOS.get(t) or ("VBD" if w.endswith("d") or w == "took" else "VBP") for w, t in pair]
+        for pair in (zip(ws, ts, strict=True) for ws, ts in zip(words, tags, strict=True))
+    ]
 
 
 def train_toy(output: Path, *overrides: str) -> float:
@@ -33,7 +43,8 @@ def train_toy(output: Path, *overrides: str) -> float:
             *overrides,
         ],
     )
-    data = TreebankSplits(train_words, train_tags, dev_words, dev_tags, *trees)
+    xpos = toy_xpos(train_words, train_tags)
+    data = TreebankSplits(train_words, train_tags, dev_words, dev_tags, *trees, train_xpos=xpos)
     return train(config, output, data=data).best_dev_accuracy
 
 
@@ -99,3 +110,27 @@ def test_learned_positions_check_sentence_lengths_before_training(tmp_path: Path
     with pytest.raises(PosattnError, match=r"train sentence 1 has 5 tokens, more than model\.max"):
         train_toy(tmp_path, "model.position=learned", "model.max_positions=4")
     assert not (tmp_path / "model.json").exists()
+
+
+def test_a_second_classifier_learns_the_xpos_tags(tmp_path: Path) -> None:
+    assert train_toy(tmp_path, "model.xpos_weight=1.0", "model.block_conv=3") > 0.98
+    loaded = load_model(tmp_path)
+    assert loaded.vocabs.xpos is not None and loaded.tagger.xpos_classifier is not None
+    words, tags = toy_language(50, seed=2)
+    gold = toy_xpos(words, tags)
+    batch = make_batch(words, loaded.vocabs)
+    hidden, _ = loaded.tagger.encode(batch)
+    guessed = loaded.tagger.xpos_classifier(hidden).argmax(-1)
+    correct = sum(
+        loaded.vocabs.xpos.itos[guessed[row, i]] == tag
+        for row, sentence in enumerate(gold)
+        for i, tag in enumerate(sentence)
+    )
+    assert correct / sum(map(len, gold)) > 0.98  # VBD vs VBP: only the verb's spelling tells
+
+
+def test_an_xpos_classifier_needs_xpos_tags(tmp_path: Path) -> None:
+    words, tags = toy_language(40, seed=1)
+    config = load_config(None, ["model.xpos_weight=0.5", "train.epochs=1"])
+    with pytest.raises(PosattnError, match="needs the XPOS tags"):
+        train(config, tmp_path, data=TreebankSplits(words, tags, words, tags))

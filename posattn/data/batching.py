@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from posattn.data.vocab import BOW, EOW, Vocabularies, normalize_word
+from posattn.data.vocab import BOW, EOW, Vocab, Vocabularies, normalize_word
 
 IGNORE_INDEX = -100
 """Tag id of padding positions: cross-entropy skips them."""
@@ -23,6 +23,8 @@ class Batch:
     graph: torch.Tensor | None = None
     """(batch, seq, seq) True where token i and token j are linked in the dependency tree (either
     is the other's head) or i == j; given only when the sentences' trees are."""
+    xpos: torch.Tensor | None = None
+    """(batch, seq) XPOS tag ids, IGNORE_INDEX at padding; given only to train an XPOS head."""
 
     def to(self, device: torch.device) -> Batch:
         return Batch(
@@ -32,6 +34,7 @@ class Batch:
             tags=self.tags.to(device),
             mask=self.mask.to(device),
             graph=None if self.graph is None else self.graph.to(device),
+            xpos=None if self.xpos is None else self.xpos.to(device),
         )
 
     @property
@@ -45,6 +48,7 @@ def make_batch(
     tags: list[list[str]] | None = None,
     max_word_length: int = 24,
     heads: list[list[int]] | None = None,
+    xpos: list[list[str]] | None = None,
 ) -> Batch:
     """Pad a list of tokenised sentences into one Batch.
 
@@ -55,17 +59,12 @@ def make_batch(
     length = max(len(sentence) for sentence in sentences)
     padding = [0] * length
     type_of_form: dict[str, int] = {"": 0}  # type 0: padding, an empty form
-    word_rows, type_rows, tag_rows = [], [], []
-    for row, sentence in enumerate(sentences):
+    word_rows, type_rows = [], []
+    for sentence in sentences:
         pad = padding[len(sentence) :]
         word_rows.append([vocabs.words.index(normalize_word(form)) for form in sentence] + pad)
         type_rows.append([type_of_form.setdefault(f, len(type_of_form)) for f in sentence] + pad)
-        if tags is not None:
-            tag_ids = [vocabs.tags.stoi.get(tag, IGNORE_INDEX) for tag in tags[row]]
-            tag_rows.append(tag_ids + [IGNORE_INDEX] * len(pad))
     words = torch.tensor(word_rows, dtype=torch.long)
-    if tags is None:
-        tag_rows = [[IGNORE_INDEX] * length] * len(sentences)
     forms = list(type_of_form)
     width = min(max_word_length, max(len(form) for form in forms))
     begin, end = vocabs.chars.index(BOW), vocabs.chars.index(EOW)
@@ -79,9 +78,19 @@ def make_batch(
         words=words,
         types=torch.tensor(type_rows, dtype=torch.long),
         type_chars=torch.tensor(char_rows, dtype=torch.long),
-        tags=torch.tensor(tag_rows, dtype=torch.long),
+        tags=_tag_ids(tags or [[] for _ in sentences], vocabs.tags, length),
         mask=torch.tensor([[True] * len(s) + [False] * (length - len(s)) for s in sentences]),
         graph=None if heads is None else dependency_graph(heads, length),
+        xpos=None if xpos is None or vocabs.xpos is None else _tag_ids(xpos, vocabs.xpos, length),
+    )
+
+
+def _tag_ids(tags: list[list[str]], vocab: Vocab, length: int) -> torch.Tensor:
+    """(sentences, length) ids of each sentence's tags; IGNORE_INDEX for padding and for a tag
+    the vocabulary does not know."""
+    rows = [[vocab.stoi.get(t, IGNORE_INDEX) for t in row] for row in tags]
+    return torch.tensor(
+        [row + [IGNORE_INDEX] * (length - len(row)) for row in rows], dtype=torch.long
     )
 
 

@@ -128,6 +128,8 @@ class TreebankSplits:
     dev_heads: list[list[int]] | None = None
     train_tokens: list[list[WrittenToken]] | None = None
     """How the training sentences were written: what the tokenizer learns from."""
+    train_xpos: list[list[str]] | None = None
+    """The treebank's own tags, for a model that learns them too."""
 
     def digest(self) -> str:
         """Identifies the data, so a run is never resumed on different sentences."""
@@ -156,6 +158,7 @@ def load_splits(folder: Path, max_train_sentences: int | None = None) -> Treeban
         train["heads"],
         dev["heads"],
         surface_tokens(train),
+        train["xpos"],
     )
 
 

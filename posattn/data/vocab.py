@@ -63,6 +63,8 @@ class Vocabularies:
     for evaluation they are not unknown words."""
     tokenizer: TokenizerLexicon = field(default_factory=TokenizerLexicon)
     """How the treebank tokenises raw text, beyond the tokenizer's rules."""
+    xpos: Vocab | None = None
+    """The treebank's XPOS tags, for a model that learns them too."""
 
     @classmethod
     def build(
@@ -71,9 +73,11 @@ class Vocabularies:
         tags: list[list[str]],
         min_word_count: int = 1,
         tokens: Iterable[Sequence[WrittenToken]] | None = None,
+        xpos: list[list[str]] | None = None,
     ) -> Vocabularies:
         """`tokens`: how the sentences were written (form, words, space after), for the
-        tokenizer to learn from; without them it has its rules only."""
+        tokenizer to learn from; without them it has its rules only. `xpos`: their XPOS tags,
+        for a model with an XPOS classifier."""
         word_counts: Counter[str] = Counter()
         char_counts: Counter[str] = Counter()
         tag_counts: Counter[str] = Counter()
@@ -93,6 +97,7 @@ class Vocabularies:
             ambiguous_words=frozenset(w for w, seen in tags_of_word.items() if len(seen) > 1),
             rare_words=frozenset(w for w in word_counts if w not in word_vocab),
             tokenizer=TokenizerLexicon.learn(tokens) if tokens is not None else TokenizerLexicon(),
+            xpos=None if xpos is None else Vocab(sorted({t for s in xpos for t in s}), specials=()),
         )
 
     def is_known(self, form: str) -> bool:
@@ -111,6 +116,7 @@ class Vocabularies:
             "ambiguous_words": sorted(self.ambiguous_words),
             "rare_words": sorted(self.rare_words),
             "tokenizer": self.tokenizer.to_json(),
+            "xpos": None if self.xpos is None else self.xpos.itos,
         }
 
     @classmethod
@@ -126,4 +132,5 @@ class Vocabularies:
             tokenizer=TokenizerLexicon.from_json(data["tokenizer"])
             if "tokenizer" in data
             else TokenizerLexicon(),
+            xpos=Vocab(data["xpos"], specials=()) if data.get("xpos") is not None else None,
         )

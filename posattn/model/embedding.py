@@ -17,6 +17,7 @@ class CharEncoder(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(num_chars, char_dim, padding_idx=0)
         self.conv = nn.Conv1d(char_dim, channels, kernel, padding=kernel // 2)
+        self.out_dim = channels
 
     def forward(self, chars: torch.Tensor) -> torch.Tensor:
         # chars: (types, chars) ids, 0 = padding
@@ -25,6 +26,54 @@ class CharEncoder(nn.Module):
         # ReLU outputs are >= 0, so zeroing padding positions keeps them out of the max.
         h = h * (chars != 0).unsqueeze(1)
         return h.max(dim=2).values  # (types, channels)
+
+
+class MultiWidthCharCNN(nn.Module):
+    """Convolutions of widths 1, 3, 5 and 7 side by side, each max-pooled, then a highway layer
+    (Kim et al., 2016): short and long spelling patterns, mixed by a learned gate."""
+
+    WIDTHS = (1, 3, 5, 7)
+
+    def __init__(self, num_chars: int, char_dim: int, channels: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(num_chars, char_dim, padding_idx=0)
+        each = channels // len(self.WIDTHS)
+        self.convs = nn.ModuleList(
+            nn.Conv1d(char_dim, each, width, padding=width // 2) for width in self.WIDTHS
+        )
+        self.out_dim = each * len(self.WIDTHS)
+        self.transform = nn.Linear(self.out_dim, self.out_dim)
+        self.gate = nn.Linear(self.out_dim, self.out_dim)
+
+    def forward(self, chars: torch.Tensor) -> torch.Tensor:
+        # chars: (types, chars) ids, 0 = padding
+        x = self.embed(chars).transpose(1, 2)  # (types, char_dim, chars)
+        real = (chars != 0).unsqueeze(1)  # ReLU outputs >= 0: zeros at padding lose every max
+        pooled = torch.cat(
+            [(torch.relu(conv(x)) * real).max(dim=2).values for conv in self.convs], dim=-1
+        )  # (types, out_dim)
+        gate = torch.sigmoid(self.gate(pooled))
+        return gate * torch.relu(self.transform(pooled)) + (1 - gate) * pooled
+
+
+class CharBiLSTM(nn.Module):
+    """Characters of a word -> the last states of a BiLSTM read left to right and right to left
+    (Plank et al., 2016): the end of each reading sums up a prefix or a suffix."""
+
+    def __init__(self, num_chars: int, char_dim: int, channels: int) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(num_chars, char_dim, padding_idx=0)
+        self.lstm = nn.LSTM(char_dim, channels // 2, batch_first=True, bidirectional=True)
+        self.out_dim = channels
+
+    def forward(self, chars: torch.Tensor) -> torch.Tensor:
+        # The padding type (row 0) has no characters: packing needs a length of at least 1.
+        lengths = (chars != 0).sum(dim=1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(
+            self.embed(chars), lengths, batch_first=True, enforce_sorted=False
+        )
+        _, (last, _) = self.lstm(packed)  # (2 directions, types, channels // 2)
+        return torch.cat([last[0], last[1]], dim=-1)  # (types, channels)
 
 
 class TokenEmbedding(nn.Module):
@@ -39,11 +88,18 @@ class TokenEmbedding(nn.Module):
         char_channels: int,
         char_kernel: int,
         d_model: int,
+        char_encoder: str = "cnn",
     ) -> None:
         super().__init__()
         self.words = nn.Embedding(num_words, word_dim, padding_idx=0)
-        self.chars = CharEncoder(num_chars, char_dim, char_channels, char_kernel)
-        self.project = nn.Linear(word_dim + char_channels, d_model)
+        self.chars: CharEncoder | MultiWidthCharCNN | CharBiLSTM
+        if char_encoder == "bilstm":
+            self.chars = CharBiLSTM(num_chars, char_dim, char_channels)
+        elif char_encoder == "multicnn":
+            self.chars = MultiWidthCharCNN(num_chars, char_dim, char_channels)
+        else:
+            self.chars = CharEncoder(num_chars, char_dim, char_channels, char_kernel)
+        self.project = nn.Linear(word_dim + self.chars.out_dim, d_model)
 
     def forward(
         self, words: torch.Tensor, types: torch.Tensor, type_chars: torch.Tensor

@@ -1,6 +1,7 @@
 """A stack of pre-norm transformer encoder blocks.
 
     x = x + Dropout(SelfAttention(LayerNorm(x)))
+    x = x + ConvModule(x)                       (with model.block_conv: the neighbours, by offset)
     x = x + Dropout(FeedForward(LayerNorm(x)))
 
 Pre-norm (normalising the input of each sub-layer, not its output) trains stably without a long
@@ -10,6 +11,7 @@ warm-up, which matters when the whole budget is minutes on a CPU.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from posattn.config import ModelConfig
@@ -28,6 +30,28 @@ class FeedForward(nn.Module):
         return self.net(x)
 
 
+class ConvModule(nn.Module):
+    """Conformer's convolution module (Gulati et al., 2020): a gated pointwise layer, a depthwise
+    convolution over positions (one kernel per channel, weights by offset), a pointwise layer.
+
+        h = GLU(Linear(LayerNorm(x)));  h = DepthwiseConv(h);  out = Linear(SiLU(h))
+    """
+
+    def __init__(self, d_model: int, width: int, dropout: float) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(d_model)
+        self.pointwise_in = nn.Linear(d_model, 2 * d_model)
+        self.depthwise = nn.Conv1d(d_model, d_model, width, padding=width // 2, groups=d_model)
+        self.pointwise_out = nn.Linear(d_model, d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        # x: (batch, seq, d_model); padding is zeroed first so it never reaches a real token
+        h = F.glu(self.pointwise_in(self.norm(x)), dim=-1) * mask.unsqueeze(-1)  # (b, seq, d)
+        h = self.depthwise(h.transpose(1, 2)).transpose(1, 2)  # (batch, seq, d_model)
+        return self.dropout(self.pointwise_out(F.silu(h)))
+
+
 class EncoderBlock(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -44,6 +68,9 @@ class EncoderBlock(nn.Module):
         self.norm2 = nn.LayerNorm(d_model)
         self.feed_forward = FeedForward(d_model, config.ff_dim, config.dropout)
         self.dropout = nn.Dropout(config.dropout)
+        self.conv = (
+            ConvModule(d_model, config.block_conv, config.dropout) if config.block_conv else None
+        )
 
     def forward(
         self,
@@ -55,6 +82,8 @@ class EncoderBlock(nn.Module):
         bias = self.relative(x.size(1)) if self.relative is not None else None
         attended, weights = self.attention(self.norm1(x), mask, return_weights, bias, graph)
         x = x + self.dropout(attended)
+        if self.conv is not None:
+            x = x + self.conv(x, mask)
         x = x + self.dropout(self.feed_forward(self.norm2(x)))
         return x, weights
 

@@ -44,8 +44,22 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def _cross_entropy(logits: torch.Tensor, gold: torch.Tensor, smoothing: float) -> torch.Tensor:
+    # logits: (batch, seq, classes); gold: (batch, seq), IGNORE_INDEX at padding
+    return F.cross_entropy(
+        logits.flatten(0, 1), gold.flatten(), ignore_index=IGNORE_INDEX, label_smoothing=smoothing
+    )
+
+
 class Tagger(nn.Module):
-    def __init__(self, config: ModelConfig, num_words: int, num_chars: int, num_tags: int) -> None:
+    def __init__(
+        self,
+        config: ModelConfig,
+        num_words: int,
+        num_chars: int,
+        num_tags: int,
+        num_xpos: int = 0,
+    ) -> None:
         super().__init__()
         self.config = config
         self.embedding = TokenEmbedding(
@@ -56,6 +70,7 @@ class Tagger(nn.Module):
             config.char_channels,
             config.char_kernel,
             config.d_model,
+            config.char_encoder,
         )
         self.learned_positions = (
             LearnedPositions(config.max_positions, config.d_model)
@@ -65,6 +80,10 @@ class Tagger(nn.Module):
         self.input_dropout = nn.Dropout(config.dropout)
         self.encoder = build_encoder(config)
         self.classifier = nn.Linear(config.d_model, num_tags)
+        # A second task sharpens the shared encoder: the treebank's finer XPOS tags.
+        self.xpos_classifier = (
+            nn.Linear(config.d_model, num_xpos) if config.xpos_weight > 0 and num_xpos else None
+        )
 
     @property
     def max_length(self) -> int | None:
@@ -73,7 +92,8 @@ class Tagger(nn.Module):
 
     @classmethod
     def for_vocabularies(cls, config: ModelConfig, vocabs: Vocabularies) -> Tagger:
-        return cls(config, len(vocabs.words), len(vocabs.chars), len(vocabs.tags))
+        num_xpos = len(vocabs.xpos) if vocabs.xpos is not None else 0
+        return cls(config, len(vocabs.words), len(vocabs.chars), len(vocabs.tags), num_xpos)
 
     def encode(
         self, batch: Batch, return_weights: bool = False
@@ -100,13 +120,14 @@ class Tagger(nn.Module):
         return self.classifier(hidden)  # (batch, seq, tags)
 
     def loss(self, batch: Batch, label_smoothing: float = 0.0) -> torch.Tensor:
-        logits = self(batch)
-        return F.cross_entropy(
-            logits.flatten(0, 1),
-            batch.tags.flatten(),
-            ignore_index=IGNORE_INDEX,
-            label_smoothing=label_smoothing,
-        )
+        hidden, _ = self.encode(batch)  # (batch, seq, d_model)
+        loss = _cross_entropy(self.classifier(hidden), batch.tags, label_smoothing)
+        if self.xpos_classifier is not None and batch.xpos is not None:
+            xpos_logits = self.xpos_classifier(hidden)
+            loss = loss + self.config.xpos_weight * _cross_entropy(
+                xpos_logits, batch.xpos, label_smoothing
+            )
+        return loss
 
     @torch.no_grad()
     def predict(self, batch: Batch) -> torch.Tensor:

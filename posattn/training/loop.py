@@ -108,6 +108,8 @@ def check_data(config: Config, data: TreebankSplits) -> None:
     model.attention_graph, sentences no longer than model.max_positions for learned positions."""
     if config.model.attention_graph and (data.train_heads is None or data.dev_heads is None):
         raise PosattnError("model.attention_graph needs the dependency trees of train and dev")
+    if config.model.xpos_weight > 0 and data.train_xpos is None:
+        raise PosattnError("model.xpos_weight needs the XPOS tags of the training sentences")
     if config.model.position != "learned":
         return
     limit = config.model.max_positions
@@ -288,7 +290,11 @@ def train(
         )
     check_data(config, data)
     vocabs = Vocabularies.build(
-        data.train_words, data.train_tags, config.data.min_word_count, data.train_tokens
+        data.train_words,
+        data.train_tags,
+        config.data.min_word_count,
+        data.train_tokens,
+        data.train_xpos if config.model.xpos_weight > 0 else None,
     )
     check_memory(config, vocabs)
     final = final_folder(target, resume)
@@ -457,10 +463,12 @@ def _training_batch(
     data: TreebankSplits, vocabs: Vocabularies, indices: list[int], config: Config
 ) -> Batch:
     heads = data.train_heads if config.model.attention_graph else None
+    xpos = data.train_xpos if config.model.xpos_weight > 0 else None
     return make_batch(
         [data.train_words[i] for i in indices],
         vocabs,
         [data.train_tags[i] for i in indices],
         config.data.max_word_length,
         None if heads is None else [heads[i] for i in indices],
+        None if xpos is None else [xpos[i] for i in indices],
     )
