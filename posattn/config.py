@@ -115,6 +115,12 @@ class TrainConfig:
     threads: int | None = 1
     """CPU threads for torch (null: torch's own choice). One by default: this small model gains
     little from more, and the metrics of a run are then bit-identical on the same CPU."""
+    teachers: list[str] = field(default_factory=list)
+    """Trained models (run folders) whose averaged tag distributions on the training sentences
+    the model also learns from: knowledge distillation, e.g. of an ensemble into one model."""
+    distill: float = 0.5
+    """With teachers: the weight of their distributions in the loss (the gold tags get the
+    rest)."""
 
 
 @dataclass
@@ -198,6 +204,7 @@ def validate(config: Config) -> None:
         (t.clip_norm > 0, "train.clip_norm", "must be positive"),
         (t.ema_decay is None or 0 < t.ema_decay < 1, "train.ema_decay", "must be in (0, 1)"),
         (0 <= t.label_smoothing < 1, "train.label_smoothing", "must be in [0, 1)"),
+        (0 <= t.distill <= 1, "train.distill", "must be in [0, 1]"),
         (t.patience > 0, "train.patience", "must be positive"),
         (t.max_minutes is None or t.max_minutes > 0, "train.max_minutes", "must be positive"),
         (
@@ -236,6 +243,11 @@ def _coerce(key: str, value: Any, hint: Any) -> Any:
             except PosattnError as error:
                 errors.append(str(error))
         raise PosattnError(errors[0])
+    if origin is list:
+        if not isinstance(value, list):
+            raise PosattnError(f"config: {key} must be a list, got {value!r}")
+        (item,) = typing.get_args(hint)
+        return [_coerce(key, v, item) for v in value]
     if origin is Literal:
         choices = typing.get_args(hint)
         if value not in choices:

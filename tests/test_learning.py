@@ -134,3 +134,24 @@ def test_an_xpos_classifier_needs_xpos_tags(tmp_path: Path) -> None:
     config = load_config(None, ["model.xpos_weight=0.5", "train.epochs=1"])
     with pytest.raises(PosattnError, match="needs the XPOS tags"):
         train(config, tmp_path, data=TreebankSplits(words, tags, words, tags))
+
+
+def test_a_student_learns_from_its_teachers_distributions(tmp_path: Path) -> None:
+    assert train_toy(tmp_path / "teacher") > 0.98
+    # With distill=1 the gold tags are not used at all: what it learns, it learns from the
+    # teacher's distributions (here, those of a teacher that tags the toy language right).
+    teacher = str(tmp_path / "teacher")
+    student = [f"train.teachers=[{teacher}]", "train.distill=1", "train.epochs=12"]
+    assert train_toy(tmp_path / "student", *student) > 0.98
+    loaded = load_model(tmp_path / "student")
+    tags = predict(loaded.tagger, loaded.vocabs, [["they", "saw", "the", "saw", "."]])[0].tags
+    assert tags == ["PRON", "VERB", "DET", "NOUN", "PUNCT"]
+
+
+def test_a_teacher_that_cannot_tag_every_tag_is_refused(tmp_path: Path) -> None:
+    assert train_toy(tmp_path / "teacher") > 0.98
+    words, tags = toy_language(40, seed=1)
+    tags = [[*sentence[:-1], "SYM"] for sentence in tags]  # a tag the teacher never saw
+    config = load_config(None, [f"train.teachers=[{tmp_path / 'teacher'}]", "train.epochs=1"])
+    with pytest.raises(PosattnError, match="this teacher cannot tag SYM"):
+        train(config, tmp_path / "student", data=TreebankSplits(words, tags, words, tags))

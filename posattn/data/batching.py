@@ -25,6 +25,8 @@ class Batch:
     is the other's head) or i == j; given only when the sentences' trees are."""
     xpos: torch.Tensor | None = None
     """(batch, seq) XPOS tag ids, IGNORE_INDEX at padding; given only to train an XPOS head."""
+    soft_tags: torch.Tensor | None = None
+    """(batch, seq, tags) teachers' tag distributions, zeros at padding; only to distill."""
 
     def to(self, device: torch.device) -> Batch:
         return Batch(
@@ -35,6 +37,7 @@ class Batch:
             mask=self.mask.to(device),
             graph=None if self.graph is None else self.graph.to(device),
             xpos=None if self.xpos is None else self.xpos.to(device),
+            soft_tags=None if self.soft_tags is None else self.soft_tags.to(device),
         )
 
     @property
@@ -49,6 +52,7 @@ def make_batch(
     max_word_length: int = 24,
     heads: list[list[int]] | None = None,
     xpos: list[list[str]] | None = None,
+    soft_tags: list[torch.Tensor] | None = None,
 ) -> Batch:
     """Pad a list of tokenised sentences into one Batch.
 
@@ -82,6 +86,9 @@ def make_batch(
         mask=torch.tensor([[True] * len(s) + [False] * (length - len(s)) for s in sentences]),
         graph=None if heads is None else dependency_graph(heads, length),
         xpos=None if xpos is None or vocabs.xpos is None else _tag_ids(xpos, vocabs.xpos, length),
+        soft_tags=None
+        if soft_tags is None
+        else torch.nn.utils.rnn.pad_sequence(soft_tags, batch_first=True),
     )
 
 

@@ -162,11 +162,31 @@ def _predict_pieces(
     max_word_length: int,
     device: torch.device,
 ) -> list[Prediction]:
+    results = []
+    for probabilities in distributions(
+        tagger, vocabs, sentences, heads, batch_tokens, max_word_length, device
+    ):
+        best, chosen = probabilities.max(dim=-1)
+        results.append(Prediction([vocabs.tags.itos[t] for t in chosen.tolist()], best.tolist()))
+    return results
+
+
+def distributions(
+    tagger: Tagger,
+    vocabs: Vocabularies,
+    sentences: list[list[str]],
+    heads: list[list[int]] | None = None,
+    batch_tokens: int = 4000,
+    max_word_length: int = 24,
+    device: torch.device | str = "cpu",
+) -> list[torch.Tensor]:
+    """The whole tag distribution of every word: one (words, tags) tensor per sentence, on the
+    CPU, in the caller's order (sentences no longer than the model can take at once)."""
     tagger.eval()
-    results: list[Prediction | None] = [None] * len(sentences)
+    results: list[torch.Tensor | None] = [None] * len(sentences)
     nonempty = [i for i, sentence in enumerate(sentences) if sentence]
     for index in (i for i, sentence in enumerate(sentences) if not sentence):
-        results[index] = Prediction([], [])
+        results[index] = torch.zeros(0, len(vocabs.tags))
     lengths = [len(sentences[i]) for i in nonempty]
     for group in bucket_batches(lengths, batch_tokens):
         indices = [nonempty[g] for g in group]
@@ -177,12 +197,9 @@ def _predict_pieces(
             max_word_length,
             None if heads is None else [heads[i] for i in indices],
         )
-        best, chosen = tagger.predict(batch.to(device)).max(dim=-1)
+        probabilities = tagger.predict(batch.to(torch.device(device))).cpu()  # (b, seq, tags)
         for row, index in enumerate(indices):
-            n = len(sentences[index])
-            results[index] = Prediction(
-                [vocabs.tags.itos[t] for t in chosen[row, :n].tolist()], best[row, :n].tolist()
-            )
+            results[index] = probabilities[row, : len(sentences[index])]
     return [r for r in results if r is not None]
 
 
@@ -291,6 +308,17 @@ class LoadedModel:
             max_word_length=self.config.data.max_word_length,
             device=self.device,
             heads=heads,
+        )
+
+    def distributions(self, sentences: list[list[str]]) -> list[torch.Tensor]:
+        """Each word's whole tag distribution: a (words, tags) tensor per sentence, the tags in
+        the order of `vocabs.tags`."""
+        return distributions(
+            self.tagger,
+            self.vocabs,
+            sentences,
+            max_word_length=self.config.data.max_word_length,
+            device=self.device,
         )
 
     def tokenize(self, text: str) -> list[TextToken]:

@@ -119,9 +119,18 @@ class Tagger(nn.Module):
         hidden, _ = self.encode(batch)
         return self.classifier(hidden)  # (batch, seq, tags)
 
-    def loss(self, batch: Batch, label_smoothing: float = 0.0) -> torch.Tensor:
+    def loss(
+        self, batch: Batch, label_smoothing: float = 0.0, distill: float = 0.0
+    ) -> torch.Tensor:
+        """Cross-entropy with the gold tags; with `distill` and the batch's teacher
+        distributions, mixed with the cross-entropy with those; plus the XPOS loss if any."""
         hidden, _ = self.encode(batch)  # (batch, seq, d_model)
-        loss = _cross_entropy(self.classifier(hidden), batch.tags, label_smoothing)
+        logits = self.classifier(hidden)  # (batch, seq, tags)
+        loss = _cross_entropy(logits, batch.tags, label_smoothing)
+        if batch.soft_tags is not None and distill > 0:
+            log_p = logits.log_softmax(dim=-1)
+            soft = -(batch.soft_tags * log_p).sum(dim=-1)[batch.mask].mean()
+            loss = (1 - distill) * loss + distill * soft
         if self.xpos_classifier is not None and batch.xpos is not None:
             xpos_logits = self.xpos_classifier(hidden)
             loss = loss + self.config.xpos_weight * _cross_entropy(

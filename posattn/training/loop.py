@@ -9,6 +9,7 @@ The loop only calls `model.loss(batch)` and `predict(...)`; what it reports goes
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import random
 import time
@@ -29,6 +30,7 @@ from posattn.model.inference import predict
 from posattn.model.storage import save_model
 from posattn.model.tagger import Tagger, count_parameters
 from posattn.run_folder import RunFolder, claim, final_folder
+from posattn.training.distill import teacher_distributions
 from posattn.training.provenance import describe_run
 from posattn.training.resume import (
     StopRequest,
@@ -167,7 +169,23 @@ def dev_accuracy(
     return correct / max(1, total)
 
 
-def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run:
+def _digest(data: TreebankSplits, teacher: list[torch.Tensor]) -> str:
+    """What the run learns from: the data and the teachers' distributions (if any), so a run is
+    never resumed on anything else."""
+    if not teacher:
+        return data.digest()
+    digest = hashlib.sha256(data.digest().encode())
+    for distribution in teacher:
+        digest.update(distribution.numpy().tobytes())
+    return digest.hexdigest()
+
+
+def start_run(
+    config: Config,
+    vocabs: Vocabularies,
+    data: TreebankSplits,
+    teacher: list[torch.Tensor] | None = None,
+) -> Run:
     device = select_device(config.train.device)
     seed_everything(config.train.seed)
     model = Tagger.for_vocabularies(config.model, vocabs).to(device)
@@ -209,6 +227,7 @@ def start_run(config: Config, vocabs: Vocabularies, data: TreebankSplits) -> Run
         epoch_batches=epoch_batches,
         total_steps=total_steps,
         clock=clock,
+        teacher=teacher or None,
     )
 
 
@@ -226,8 +245,9 @@ def train_epoch(
     started, tokens_here = time.monotonic(), 0
     batches = run.epoch_batches[state.epoch - 1]
     while state.batch < len(batches):
-        batch = _training_batch(data, vocabs, batches[state.batch], config).to(run.device)
-        loss = run.model.loss(batch, config.train.label_smoothing)
+        batch = _training_batch(data, vocabs, batches[state.batch], config, run.teacher)
+        batch = batch.to(run.device)
+        loss = run.model.loss(batch, config.train.label_smoothing, config.train.distill)
         loss_value = loss.item()
         if not math.isfinite(loss_value):
             raise TrainingDiverged(
@@ -346,9 +366,10 @@ def _train_in(
     resume: bool,
     command: list[str] | None,
 ) -> TrainResult:
-    run = start_run(config, vocabs, data)
+    teacher = teacher_distributions(config.train.teachers, data.train_words, vocabs.tags)
+    run = start_run(config, vocabs, data, teacher)
     folder.remove_stale_temporaries()
-    data_sha256 = data.digest()
+    data_sha256 = _digest(data, teacher)
     if resume:
         state = restore_checkpoint(run, config, data_sha256, folder)
         folder.keep_metrics_before(state.epoch)
@@ -460,7 +481,11 @@ def _end_epoch(
 
 
 def _training_batch(
-    data: TreebankSplits, vocabs: Vocabularies, indices: list[int], config: Config
+    data: TreebankSplits,
+    vocabs: Vocabularies,
+    indices: list[int],
+    config: Config,
+    teacher: list[torch.Tensor] | None = None,
 ) -> Batch:
     heads = data.train_heads if config.model.attention_graph else None
     xpos = data.train_xpos if config.model.xpos_weight > 0 else None
@@ -471,4 +496,5 @@ def _training_batch(
         config.data.max_word_length,
         None if heads is None else [heads[i] for i in indices],
         None if xpos is None else [xpos[i] for i in indices],
+        None if teacher is None else [teacher[i] for i in indices],
     )

@@ -46,6 +46,8 @@ class Run:
     epoch_batches: list[list[list[int]]]
     total_steps: int
     clock: Clock
+    teacher: list[torch.Tensor] | None = None
+    """The teachers' tag distributions for each training sentence (with train.teachers)."""
 
 
 @dataclass
