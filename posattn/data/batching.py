@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -27,6 +27,11 @@ class Batch:
     """(batch, seq) XPOS tag ids, IGNORE_INDEX at padding; given only to train an XPOS head."""
     soft_tags: torch.Tensor | None = None
     """(batch, seq, tags) teachers' tag distributions, zeros at padding; only to distill."""
+    forms: list[str] = field(default_factory=list)
+    """The distinct forms: `types` indexes them, `type_chars` spells them ("" for padding)."""
+    spelling: torch.Tensor | None = None
+    """(types, dim) the character vectors of the forms, when already known (tagging caches
+    them: they depend on the form alone); computed from `type_chars` otherwise."""
 
     def to(self, device: torch.device) -> Batch:
         return Batch(
@@ -38,6 +43,8 @@ class Batch:
             graph=None if self.graph is None else self.graph.to(device),
             xpos=None if self.xpos is None else self.xpos.to(device),
             soft_tags=None if self.soft_tags is None else self.soft_tags.to(device),
+            forms=self.forms,
+            spelling=None if self.spelling is None else self.spelling.to(device),
         )
 
     @property
@@ -89,6 +96,7 @@ def make_batch(
         soft_tags=None
         if soft_tags is None
         else torch.nn.utils.rnn.pad_sequence(soft_tags, batch_first=True),
+        forms=forms,
     )
 
 

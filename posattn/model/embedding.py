@@ -102,8 +102,15 @@ class TokenEmbedding(nn.Module):
         self.project = nn.Linear(word_dim + self.chars.out_dim, d_model)
 
     def forward(
-        self, words: torch.Tensor, types: torch.Tensor, type_chars: torch.Tensor
+        self,
+        words: torch.Tensor,
+        types: torch.Tensor,
+        type_chars: torch.Tensor,
+        spelling: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        # words, types: (batch, seq); type_chars: (types, chars)
-        spelling = self.chars(type_chars)[types]  # (batch, seq, char_channels)
-        return self.project(torch.cat([self.words(words), spelling], dim=-1))  # (batch, seq, d)
+        # words, types: (batch, seq); type_chars: (types, chars); spelling: (types, out_dim),
+        # the character vectors of the types if already known (they depend on the form alone)
+        if spelling is None:
+            spelling = self.chars(type_chars)
+        per_token = spelling[types]  # (batch, seq, out_dim)
+        return self.project(torch.cat([self.words(words), per_token], dim=-1))  # (b, seq, d)

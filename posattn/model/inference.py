@@ -8,13 +8,13 @@ the device it lives on, so callers give it sentences and nothing else.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from posattn.config import Config
-from posattn.data.batching import bucket_batches, make_batch
+from posattn.data.batching import Batch, bucket_batches, make_batch
 from posattn.data.tokenizer import TextToken, tokenize_text
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
@@ -104,6 +104,7 @@ def predict(
     device: torch.device | str = "cpu",
     max_tokens: int = 256,
     heads: list[list[int]] | None = None,
+    spellings: SpellingCache | None = None,
 ) -> list[Prediction]:
     """Tag tokenised sentences; batches group similar lengths, results keep the input order.
 
@@ -111,7 +112,7 @@ def predict(
     overlapping windows, each token by the window where it sits most centrally: attention costs
     memory quadratic in length, and a 10,000-token "sentence" is a pasted document anyway.
     `heads` (the sentences' dependency trees) are needed by, and only used by, a model trained
-    with model.attention_graph.
+    with model.attention_graph. `spellings` keeps the character vectors of the forms seen.
     """
     if not tagger.config.attention_graph:
         heads = None
@@ -123,15 +124,19 @@ def predict(
     size = min(max_tokens, tagger.max_length or max_tokens)
     spans_of = [windows(len(sentence), size) for sentence in sentences]
     pieces = [(i, a, b) for i, spans in enumerate(spans_of) for a, b in spans]
-    tagged = _predict_pieces(
+    tagged = []
+    for distribution in distributions(
         tagger,
         vocabs,
         [sentences[i][a:b] for i, a, b in pieces],
         None if heads is None else [_rebased(heads[i][a:b], a) for i, a, b in pieces],
         batch_tokens,
         max_word_length,
-        torch.device(device),
-    )
+        device,
+        spellings,
+    ):
+        top, chosen = distribution.max(dim=-1)
+        tagged.append(Prediction([vocabs.tags.itos[t] for t in chosen.tolist()], top.tolist()))
     results, cursor = [], 0
     for sentence, spans in zip(sentences, spans_of, strict=True):
         outputs = tagged[cursor : cursor + len(spans)]
@@ -153,22 +158,27 @@ def _rebased(heads: list[int], start: int) -> list[int]:
     return [h - start if 0 < h - start <= len(heads) else 0 for h in heads]
 
 
-def _predict_pieces(
-    tagger: Tagger,
-    vocabs: Vocabularies,
-    sentences: list[list[str]],
-    heads: list[list[int]] | None,
-    batch_tokens: int,
-    max_word_length: int,
-    device: torch.device,
-) -> list[Prediction]:
-    results = []
-    for probabilities in distributions(
-        tagger, vocabs, sentences, heads, batch_tokens, max_word_length, device
-    ):
-        best, chosen = probabilities.max(dim=-1)
-        results.append(Prediction([vocabs.tags.itos[t] for t in chosen.tolist()], best.tolist()))
-    return results
+class SpellingCache:
+    """Character vectors by form. The character encoder's output depends on a word's form
+    alone, so a tagger computes it once per distinct form instead of once per batch (after
+    training: while it trains, the vectors change with every step)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        """Forgotten all at once beyond this many forms, so memory stays bounded."""
+        self.known: dict[str, torch.Tensor] = {}
+
+    @torch.inference_mode()
+    def vectors(self, tagger: Tagger, batch: Batch) -> torch.Tensor:
+        """(types, dim): the vectors of the batch's forms, computing only the new ones."""
+        new = [i for i, form in enumerate(batch.forms) if form not in self.known]
+        if new:
+            if len(self.known) + len(new) > self.limit:
+                self.known.clear()
+                new = list(range(len(batch.forms)))
+            computed = tagger.embedding.chars(batch.type_chars[new])  # (new types, dim)
+            self.known.update(zip((batch.forms[i] for i in new), computed, strict=True))
+        return torch.stack([self.known[form] for form in batch.forms])
 
 
 def distributions(
@@ -179,6 +189,7 @@ def distributions(
     batch_tokens: int = 4000,
     max_word_length: int = 24,
     device: torch.device | str = "cpu",
+    spellings: SpellingCache | None = None,
 ) -> list[torch.Tensor]:
     """The whole tag distribution of every word: one (words, tags) tensor per sentence, on the
     CPU, in the caller's order (sentences no longer than the model can take at once)."""
@@ -197,7 +208,10 @@ def distributions(
             max_word_length,
             None if heads is None else [heads[i] for i in indices],
         )
-        probabilities = tagger.predict(batch.to(torch.device(device))).cpu()  # (b, seq, tags)
+        batch = batch.to(torch.device(device))
+        if spellings is not None:
+            batch.spelling = spellings.vectors(tagger, batch)
+        probabilities = tagger.predict(batch).cpu()  # (batch, seq, tags)
         for row, index in enumerate(indices):
             results[index] = probabilities[row, : len(sentences[index])]
     return [r for r in results if r is not None]
@@ -286,6 +300,7 @@ class LoadedModel:
     meta: dict[str, Any]
     """The model file's header: format, version, metrics, ..."""
     device: torch.device
+    spellings: SpellingCache = field(default_factory=SpellingCache)
 
     @property
     def needs_trees(self) -> bool:
@@ -308,6 +323,7 @@ class LoadedModel:
             max_word_length=self.config.data.max_word_length,
             device=self.device,
             heads=heads,
+            spellings=self.spellings,
         )
 
     def distributions(self, sentences: list[list[str]]) -> list[torch.Tensor]:
@@ -319,6 +335,7 @@ class LoadedModel:
             sentences,
             max_word_length=self.config.data.max_word_length,
             device=self.device,
+            spellings=self.spellings,
         )
 
     def tokenize(self, text: str) -> list[TextToken]:

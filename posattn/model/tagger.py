@@ -103,7 +103,7 @@ class Tagger(nn.Module):
             # Replace random words by <unk> (id 1) so its vector is trained like a rare word's.
             drop = torch.rand(words.shape, device=words.device) < self.config.word_dropout
             words = torch.where(drop & batch.mask, torch.ones_like(words), words)
-        x = self.embedding(words, batch.types, batch.type_chars)  # (batch, seq, d_model)
+        x = self.embedding(words, batch.types, batch.type_chars, batch.spelling)  # (b, seq, d)
         if self.config.position == "sinusoidal":
             x = x + sinusoidal(x.size(1), x.size(2), x.device)
         elif self.learned_positions is not None:
