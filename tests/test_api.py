@@ -14,7 +14,7 @@ from posattn.cli import app
 
 from .conftest import toy_treebank
 
-QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+QUICK = Path(__file__).resolve().parent / "toy.yaml"
 TOY = {"train.epochs": 6, "train.batch_tokens": 200, "train.warmup_steps": 10, "train.lr": 0.005}
 
 

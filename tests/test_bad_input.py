@@ -12,7 +12,7 @@ from posattn.cli import app
 from .conftest import conllu_sentence, toy_treebank
 
 runner = CliRunner()
-QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+QUICK = Path(__file__).resolve().parent / "toy.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -45,7 +45,7 @@ def test_bad_override_is_one_line_naming_the_key(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1
-    assert result.output.strip() == "error: config: model.heads must divide model.d_model=64"
+    assert result.output.strip() == "error: config: model.heads must divide model.d_model=128"
 
 
 def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:

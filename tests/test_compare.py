@@ -20,7 +20,7 @@ from posattn.training.state import Clock
 from .conftest import assert_picture, toy_treebank
 
 runner = CliRunner()
-QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+QUICK = Path(__file__).resolve().parent / "toy.yaml"
 
 SUITE = f"""
 base: {QUICK}

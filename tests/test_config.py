@@ -38,7 +38,10 @@ def test_flag_values_win_over_set() -> None:
         ("model.heads=3", "model.heads must divide model.d_model"),
         ("model.dropout=-0.1", "model.dropout must be in [0, 1)"),
         ("layers=4", "expected section.key=value"),
-        ("model.encoder=bilstm", "model.position must be none for encoder bilstm"),
+        (
+            "model.encoder=bilstm",
+            "model.encoder bilstm has no attention: set model.position=none, model.block_conv=0",
+        ),
     ],
 )
 def test_bad_overrides_name_the_key(override: str, message: str) -> None:
@@ -68,6 +71,6 @@ def test_shipped_configs_are_found_by_name_from_any_folder(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert load_config(Path("quick")).name == "quick"
-    assert load_config(Path("configs/quick.yaml")).model.d_model == 64
+    assert load_config(Path("configs/quick.yaml")).model.char_encoder == "cnn"
     with pytest.raises(PosattnError, match=r"nothing\.yaml: config file not found .*quick"):
         load_config(Path("nothing.yaml"))

@@ -40,6 +40,8 @@ def tagger(encoder: str, position: str = "none", **changes: object) -> Tagger:
         "heads": 2,
         "layers": 2,
         "ff_dim": 32,
+        "block_conv": 0,  # plain attention: what it sees is what these tests are about
+        "char_encoder": "cnn",
     }
     config = ModelConfig(encoder=encoder, position=position, **{**sizes, **changes})  # type: ignore[arg-type]
     torch.manual_seed(0)

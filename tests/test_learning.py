@@ -16,6 +16,7 @@ from posattn.training.loop import train
 
 from .conftest import toy_language
 
+TOY_CONFIG = Path(__file__).resolve().parent / "toy.yaml"
 # The toy sentence "I saw a saw ." as a tree: heads of each word (1-based, 0 = root).
 TOY_HEADS = [2, 0, 4, 2, 2]
 # ... and its finer, treebank-specific tags: past-tense verbs apart from the ambiguous ones.
@@ -34,7 +35,7 @@ def train_toy(output: Path, *overrides: str) -> float:
     dev_words, dev_tags = toy_language(50, seed=2)
     trees = ([TOY_HEADS] * len(train_words), [TOY_HEADS] * len(dev_words))
     config = load_config(
-        Path(__file__).resolve().parents[1] / "configs" / "quick.yaml",
+        TOY_CONFIG,
         [
             "train.epochs=6",
             "train.batch_tokens=200",
@@ -131,7 +132,7 @@ def test_a_second_classifier_learns_the_xpos_tags(tmp_path: Path) -> None:
 
 def test_an_xpos_classifier_needs_xpos_tags(tmp_path: Path) -> None:
     words, tags = toy_language(40, seed=1)
-    config = load_config(None, ["model.xpos_weight=0.5", "train.epochs=1"])
+    config = load_config(TOY_CONFIG, ["model.xpos_weight=0.5", "train.epochs=1"])
     with pytest.raises(PosattnError, match="needs the XPOS tags"):
         train(config, tmp_path, data=TreebankSplits(words, tags, words, tags))
 
@@ -152,6 +153,7 @@ def test_a_teacher_that_cannot_tag_every_tag_is_refused(tmp_path: Path) -> None:
     assert train_toy(tmp_path / "teacher") > 0.98
     words, tags = toy_language(40, seed=1)
     tags = [[*sentence[:-1], "SYM"] for sentence in tags]  # a tag the teacher never saw
-    config = load_config(None, [f"train.teachers=[{tmp_path / 'teacher'}]", "train.epochs=1"])
+    teachers = f"train.teachers=[{tmp_path / 'teacher'}]"
+    config = load_config(TOY_CONFIG, [teachers, "train.epochs=1"])
     with pytest.raises(PosattnError, match="this teacher cannot tag SYM"):
         train(config, tmp_path / "student", data=TreebankSplits(words, tags, words, tags))

@@ -19,16 +19,18 @@ VOCABS = Vocabularies.build([WORDS], [["X"] * 6 + ["NOUN"] * 6])
 
 
 def tiny_tagger(**changes: object) -> Tagger:
-    config = ModelConfig(
-        word_dim=16,
-        char_dim=8,
-        char_channels=16,
-        d_model=16,
-        heads=2,
-        layers=2,
-        ff_dim=32,
-        **changes,  # type: ignore[arg-type]
-    )
+    sizes: dict[str, object] = {
+        "word_dim": 16,
+        "char_dim": 8,
+        "char_channels": 16,
+        "d_model": 16,
+        "heads": 2,
+        "layers": 2,
+        "ff_dim": 32,
+        "block_conv": 0,  # plain attention: what it sees is what these tests are about
+        "char_encoder": "cnn",
+    }
+    config = ModelConfig(**{**sizes, **changes})  # type: ignore[arg-type]
     torch.manual_seed(0)
     return Tagger.for_vocabularies(config, VOCABS).eval()
 

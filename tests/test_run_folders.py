@@ -19,7 +19,7 @@ from posattn.run_folder import RunFolder
 
 from .conftest import toy_treebank
 
-QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+QUICK = Path(__file__).resolve().parent / "toy.yaml"
 TOY = ["train.batch_tokens=200", "train.warmup_steps=10", "train.lr=0.005"]
 runner = CliRunner()
 

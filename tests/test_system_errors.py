@@ -17,7 +17,7 @@ from posattn.cli import app
 
 from .conftest import toy_treebank
 
-QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.yaml"
+QUICK = Path(__file__).resolve().parent / "toy.yaml"
 TINY = ["--set=train.epochs=1", "--set=train.batch_tokens=200", "--set=train.warmup_steps=10"]
 runner = CliRunner()
 
