@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from posattn.comparison import Outcome, Suite, SuiteProgress, load_suite, run_suite
-from posattn.config import Config, config_from_dict, config_to_dict, load_config
+from posattn.config import Config, config_from_dict, config_to_dict, load_config, saved_config
 from posattn.data.stats import TreebankStats, reference_split, treebank_stats
 from posattn.data.text import sentence_lines
 from posattn.data.treebank import find_split_files, load_treebank, resolve_data_dir
@@ -196,7 +196,7 @@ def resume(
 ) -> TrainResult:
     """Continue a run stopped by Ctrl-C, SIGTERM or a crash, with its own config."""
     folder = RunFolder(Path(run))
-    settings = config_from_dict(read_json_object(folder.config))
+    settings = saved_config(read_json_object(folder.config))
     result = train_loop(settings, folder.path, reporter, resume=True, command=command)
     done = RunFolder(Path(result.run_dir))
     draw_curves([done.path], done.curves, names=[settings.name])

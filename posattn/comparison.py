@@ -20,11 +20,11 @@ from typing import Any, Literal, Protocol
 
 from posattn.config import (
     Config,
-    config_from_dict,
     config_to_dict,
     find_config_file,
     load_config,
     read_yaml,
+    saved_config,
 )
 from posattn.errors import PosattnError
 from posattn.evaluation.measure import measure_model
@@ -332,9 +332,9 @@ def run_suite(
 def _reusable(run_dir: Path, config: Config) -> Outcome | None:
     try:
         saved = read_json_object(run_dir / OUTCOME_FILE)
-        # Rebuilt with today's defaults, so a config key added since then does not count as a
-        # change unless the variant sets it.
-        same = config_from_dict(saved["config"]) == config
+        # A key added since then takes the value the run had, so a changed default counts as a
+        # change: the variant trains again.
+        same = saved_config(saved["config"]) == config
         outcome = Outcome(**{**saved["outcome"], "status": "reused"})
     except (OSError, ValueError, KeyError, TypeError, PosattnError):
         return None

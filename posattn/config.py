@@ -278,6 +278,29 @@ def _build_section(section: str, values: dict[str, Any]) -> Any:
     return cls(**kwargs)
 
 
+ADDED_LATER: dict[tuple[str, str], Any] = {
+    ("model", "char_encoder"): "cnn",
+    ("model", "block_conv"): 0,
+    ("model", "xpos_weight"): 0.0,
+}
+"""Keys added after models and runs were first saved, with the value that means what those
+models did: a saved config without them is read with these, not with today's defaults."""
+
+
+def saved_config(raw: dict[str, Any]) -> Config:
+    """A config saved by a model file, a run folder or a suite (by this version or an older
+    one): the keys it lacks take the value it was trained with."""
+    if not isinstance(raw, dict):
+        raise PosattnError("config: the top level must be a mapping of sections")
+    completed = {
+        key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()
+    }
+    for (section, key), value in ADDED_LATER.items():
+        if isinstance(completed.get(section), dict):
+            completed[section].setdefault(key, value)
+    return config_from_dict(completed, str(raw.get("name", "ewt")))
+
+
 def config_from_dict(raw: dict[str, Any], name: str = "ewt") -> Config:
     """Build a validated Config from nested dicts (a YAML file or a checkpoint's JSON)."""
     if not isinstance(raw, dict):

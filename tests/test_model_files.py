@@ -101,3 +101,19 @@ def test_a_model_with_an_unsafe_run_name_is_refused(model_dir: Path) -> None:
     save_tensors(RunFolder(model_dir).model, tensors, header)
     with pytest.raises(PosattnError, match="must be a plain file name"):
         load_model(model_dir)
+
+
+def test_a_model_saved_before_newer_keys_existed_loads_as_it_was_trained(model_dir: Path) -> None:
+    # Written before model.block_conv and model.char_encoder existed: without them, it must not
+    # get today's defaults (a convolution, a character BiLSTM) and so other weights.
+    old = Config(model=ModelConfig(word_dim=16, char_dim=8, char_channels=16, d_model=16,
+                                   ff_dim=32, block_conv=0, char_encoder="cnn"))  # fmt: skip
+    tagger = Tagger.for_vocabularies(old.model, VOCABS)
+    path = RunFolder(model_dir).model
+    save_model(path, tagger, VOCABS, old, {"epoch": 1})
+    tensors, header = load_tensors(path)
+    for key in ("block_conv", "char_encoder", "xpos_weight"):
+        del header["config"]["model"][key]
+    save_tensors(path, tensors, header)
+    loaded = load_model(model_dir)
+    assert loaded.config.model.block_conv == 0 and loaded.config.model.char_encoder == "cnn"

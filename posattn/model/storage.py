@@ -17,7 +17,7 @@ from typing import Any
 import torch
 
 from posattn import __version__
-from posattn.config import Config, config_from_dict, config_to_dict
+from posattn.config import Config, config_to_dict, saved_config
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.files import atomic_write_bytes, atomic_write_json
@@ -103,7 +103,7 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
             f"({__version__}) reads format {FORMAT_VERSION}; retrain it with this version"
         )
     try:
-        config = config_from_dict(meta["config"])
+        config = saved_config(meta["config"])
         vocabs = Vocabularies.from_json(meta["vocabularies"])
         tagger = Tagger.for_vocabularies(config.model, vocabs)
         tagger.load_state_dict(tensors)
