@@ -45,6 +45,19 @@ def write_treebank(folder: Path, splits: dict[str, list[list[tuple[str, str]]]])
     return folder
 
 
+# A model small enough to build and run in milliseconds, for tests of what the model can see.
+TINY_MODEL: dict[str, object] = {
+    "word_dim": 16,
+    "char_dim": 8,
+    "char_channels": 16,
+    "d_model": 16,
+    "heads": 2,
+    "layers": 2,
+    "ff_dim": 32,
+    "block_conv": 0,  # plain attention: what it sees is what these tests are about
+    "char_encoder": "cnn",
+}
+
 PRONOUNS = ["I", "we", "they", "you"]
 DETERMINERS = ["a", "the", "this", "my"]
 AMBIGUOUS = ["saw", "file", "plant", "watch", "fly"]  # both verbs and nouns

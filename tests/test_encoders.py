@@ -11,6 +11,8 @@ from posattn.data.batching import make_batch
 from posattn.data.vocab import Vocabularies
 from posattn.model import Tagger
 
+from .conftest import TINY_MODEL
+
 WORDS = [
     "I",
     "saw",
@@ -32,18 +34,7 @@ SENTENCE = ["the", "old", "man", "saw", "a", "man", "with", "the", "saw", "."]
 
 
 def tagger(encoder: str, position: str = "none", **changes: object) -> Tagger:
-    sizes: dict[str, object] = {
-        "word_dim": 16,
-        "char_dim": 8,
-        "char_channels": 16,
-        "d_model": 16,
-        "heads": 2,
-        "layers": 2,
-        "ff_dim": 32,
-        "block_conv": 0,  # plain attention: what it sees is what these tests are about
-        "char_encoder": "cnn",
-    }
-    config = ModelConfig(encoder=encoder, position=position, **{**sizes, **changes})  # type: ignore[arg-type]
+    config = ModelConfig(encoder=encoder, position=position, **{**TINY_MODEL, **changes})  # type: ignore[arg-type]
     torch.manual_seed(0)
     model = Tagger.for_vocabularies(config, VOCABS).eval()
     for block in getattr(model.encoder, "blocks", []):

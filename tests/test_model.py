@@ -14,23 +14,14 @@ from posattn.model.attention import MultiHeadSelfAttention
 from posattn.model.inference import attention_maps, predict
 from posattn.model.position import RelativePositionBias
 
+from .conftest import TINY_MODEL
+
 WORDS = ["I", "saw", "a", "the", "man", "with", "time", "flies", "like", "an", "arrow", "."]
 VOCABS = Vocabularies.build([WORDS], [["X"] * 6 + ["NOUN"] * 6])
 
 
 def tiny_tagger(**changes: object) -> Tagger:
-    sizes: dict[str, object] = {
-        "word_dim": 16,
-        "char_dim": 8,
-        "char_channels": 16,
-        "d_model": 16,
-        "heads": 2,
-        "layers": 2,
-        "ff_dim": 32,
-        "block_conv": 0,  # plain attention: what it sees is what these tests are about
-        "char_encoder": "cnn",
-    }
-    config = ModelConfig(**{**sizes, **changes})  # type: ignore[arg-type]
+    config = ModelConfig(**{**TINY_MODEL, **changes})  # type: ignore[arg-type]
     torch.manual_seed(0)
     return Tagger.for_vocabularies(config, VOCABS).eval()
 
