@@ -15,7 +15,8 @@ is the one line the CLI shows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -36,7 +37,7 @@ from posattn.evaluation.gold import (
 from posattn.evaluation.scores import Evaluation
 from posattn.evaluation.segmentation import RawTextScores
 from posattn.files import atomic_write_bytes, read_json_object
-from posattn.model.inference import AttentionMap, Document, LoadedModel
+from posattn.model.inference import AttentionMap, Document, LoadedModel, TaggedSentence
 from posattn.model.storage import load_model
 from posattn.presentation import plots
 from posattn.presentation.compare_report import write_report
@@ -77,15 +78,23 @@ class PosTagger:
     def tag(self, text: str | Sequence[str] | Sequence[Sequence[str]]) -> Document:
         """Tag raw text (a string: one sentence per line; or a list of such sentences), or
         pretokenised sentences (a list of token lists)."""
-        if isinstance(text, str):
-            sentences: list[str] | list[list[str]] = sentence_lines(text)
-        elif all(isinstance(item, str) for item in text):
-            sentences = [line for item in text for line in sentence_lines(str(item))]
-        else:
-            sentences = [list(tokens) for tokens in text]
+        sentences = list(_one_sentence_each([text] if isinstance(text, str) else text))
         if not sentences:
             raise PosattnError("nothing to tag: the input is empty")
         return self.model.tag(sentences)
+
+    def tag_stream(
+        self, sentences: Iterable[str] | Iterable[Sequence[str]], chunk: int = 1000
+    ) -> Iterator[TaggedSentence]:
+        """Tag sentences as they come and yield them in input order: raw text (each string's
+        non-empty lines, as `tag` reads them: an open text file works) or token lists. `chunk`
+        sentences are tagged at a time, so an input of any size is tagged in memory that does
+        not grow with it."""
+        if chunk < 1:
+            raise PosattnError(f"chunk must be at least 1, not {chunk}")
+        pending = _one_sentence_each(sentences)
+        while group := list(itertools.islice(pending, chunk)):
+            yield from self.model.tag(group).sentences
 
     def evaluate(
         self,
@@ -141,6 +150,17 @@ class PosTagger:
         else:
             tokens = list(sentence)
         return self.model.attention_maps(tokens, layer, head, average_heads)
+
+
+def _one_sentence_each(
+    items: Iterable[str] | Iterable[Sequence[str]],
+) -> Iterator[str | list[str]]:
+    """Raw text split into its non-empty lines (one sentence each); token lists as they are."""
+    for item in items:
+        if isinstance(item, str):
+            yield from sentence_lines(item)
+        else:
+            yield list(item)
 
 
 def load(path: str | Path | None = None, device: str = "cpu") -> PosTagger:
@@ -243,7 +263,8 @@ def compare(
     if seeds:
         settings = dataclasses.replace(settings, seeds=list(seeds))
     budget = budget or ("quick" if quick else "full")
-    default = "compare" if budget == "full" else f"compare-{budget}"
+    # Named after the suite, so two suites with a variant of the same name never share a run.
+    default = settings.path.stem if budget == "full" else f"{settings.path.stem}-{budget}"
     folder = Path(output) if output is not None else RUNS_ROOT / default
     outcomes = run_suite(
         settings,

@@ -371,37 +371,44 @@ def tag(
         view_options = (plot, layer, head, average_heads or None)
         if any(option is not None for option in view_options) and not attention:
             raise PosattnError("--plot, --layer, --head and --average-heads need --attention")
+        import itertools
+
         from posattn import api
-        from posattn.data.text import sentence_lines
         from posattn.presentation.tagged import show_attention, write_sentence
 
-        lines = sentence_lines(_read_input(text, input_file))
-        if not lines:
-            raise PosattnError("nothing to tag: the input is empty")
-        if plot is not None and len(lines) > 1:
-            raise PosattnError(f"--plot draws one sentence; the input has {len(lines)}")
-        tagger = api.load(model)
-        document = tagger.tag([line.split() for line in lines] if pretokenized else lines)
-        chosen = FORMATS[output_format.value]
-        # With a machine format on stdout, what is for people goes to stderr.
-        people = error_console if chosen.for_machines else console
-        for number, sentence in enumerate(document.sentences, start=1):
-            write_sentence(console, sentence, number, chosen)
-            if attention:
-                maps = tagger.attention(sentence.forms, layer, head, average_heads)
-                show_attention(people, sentence, maps, plot)
+        with _input_sentences(text, input_file) as lines:
+            first = next(lines, None)
+            if first is None:
+                raise PosattnError("nothing to tag: the input is empty")
+            if plot is not None and next(lines, None) is not None:
+                raise PosattnError("--plot draws one sentence; the input has more")
+            tagger = api.load(model)
+            sentences = itertools.chain([first], lines)
+            chosen = FORMATS[output_format.value]
+            # With a machine format on stdout, what is for people goes to stderr.
+            people = error_console if chosen.for_machines else console
+            given = (line.split() for line in sentences) if pretokenized else sentences
+            for number, sentence in enumerate(tagger.tag_stream(given), start=1):
+                write_sentence(console, sentence, number, chosen)
+                if attention:
+                    maps = tagger.attention(sentence.forms, layer, head, average_heads)
+                    show_attention(people, sentence, maps, plot)
 
 
-def _read_input(text: str | None, input_file: Path | None) -> str:
-    from posattn.data.text import decode, read_text_file
+@contextmanager
+def _input_sentences(text: str | None, input_file: Path | None) -> Iterator[Iterator[str]]:
+    """The input's sentences, read as they are tagged (a file or stdin a line at a time)."""
+    from posattn.data.text import sentence_lines, stream_sentences
 
     if (text is None) == (input_file is None):
         raise PosattnError('give either TEXT or --input FILE (e.g. posattn tag "I saw a saw")')
     if input_file is not None and str(input_file) != "-":
-        return read_text_file(input_file)
-    if text == "-" or input_file is not None:
-        return decode(sys.stdin.buffer.read(), "stdin")
-    return text or ""
+        with input_file.open("rb") as stream:
+            yield stream_sentences(stream, str(input_file))
+    elif text == "-" or input_file is not None:
+        yield stream_sentences(sys.stdin.buffer, "stdin")
+    else:
+        yield iter(sentence_lines(text or ""))
 
 
 @app.command()
@@ -445,7 +452,7 @@ def compare(
             "--output",
             "-o",
             metavar="DIR",
-            help="Report folder (default: runs/compare, or runs/compare-BUDGET).",
+            help="Report folder (default: runs/SUITE[-BUDGET], SUITE the suite file's name).",
         ),
     ] = None,
     data_dir: DataDir = None,
@@ -458,7 +465,7 @@ def compare(
         ),
     ] = None,
 ) -> None:
-    """Train every variant of a suite with one seed and budget, and report on them side by side.
+    """Train every variant of a suite with the same seeds and budget; report on them side by side.
 
     Variants already trained with the same config are reused, so an interrupted suite resumes.
     """

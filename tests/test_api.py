@@ -74,3 +74,18 @@ def test_the_public_names_are_documented() -> None:
     for name in posattn.__all__:
         if name != "__version__":
             assert getattr(posattn, name).__doc__, name
+
+
+def test_tag_stream_yields_what_tag_gives_in_input_order(trained: tuple[Path, Path]) -> None:
+    tagger = posattn.load(trained[0])
+    lines = ["I saw a saw .", "we plant the plant .", "they file a file .", "a dog ."] * 5
+    whole = tagger.tag(lines).sentences
+    for chunk in (1, 3, 1000):
+        streamed = list(tagger.tag_stream(iter(lines), chunk=chunk))
+        assert [s.text for s in streamed] == lines
+        assert [str(s) for s in streamed] == str(tagger.tag(lines)).splitlines()
+        assert [s.tags for s in streamed] == [s.tags for s in whole]
+    pretokenised = list(tagger.tag_stream(line.split() for line in lines[:2]))
+    assert [s.tags for s in pretokenised] == [s.tags for s in whole[:2]]
+    with pytest.raises(posattn.PosattnError, match="chunk must be at least 1"):
+        next(tagger.tag_stream(lines, chunk=0))

@@ -125,6 +125,27 @@ def test_unknown_variant_in_only_is_an_error(tmp_path: Path) -> None:
     assert "--only gru: no such variant" in result.output
 
 
+def test_each_suite_reports_into_a_folder_named_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two suites both have a variant called `fc`: a shared default folder would let the second
+    # suite replace the first one's run.
+    monkeypatch.chdir(tmp_path)
+    data = str(toy_treebank(tmp_path / "toy"))
+    only_fc = (
+        SUITE.split("  - name: too-short-table")[0]
+        + SUITE.split("    set: [model.position=relative]\n")[1]
+    )
+    for name in ("first", "second"):
+        (tmp_path / f"{name}.yaml").write_text(only_fc)
+        result = runner.invoke(
+            app, ["compare", "--suite", f"{name}.yaml", "--quick", "--data-dir", data]
+        )
+        assert result.exit_code == 0, result.output
+    for name in ("first", "second"):
+        assert statuses(tmp_path / "runs" / f"{name}-quick") == {"fc": "trained"}
+
+
 def test_the_shipped_suite_is_valid() -> None:
     suite = load_suite(QUICK.parent / "compare.yaml")
     assert {"fc", "window", "cnn", "bilstm", "attention-no-position"} <= {

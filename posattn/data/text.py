@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
-from pathlib import Path
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from posattn.errors import PosattnError
 
 
-def decode(raw: bytes, name: str) -> str:
-    """UTF-8 text (a byte-order mark is dropped); `name` says where it came from in errors."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise PosattnError(f"{name}:{line}: not UTF-8 text (a binary file?)") from None
-
-
-def read_text_file(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise PosattnError(f"{path}: cannot read ({error.strerror})") from None
-    return decode(raw, str(path))
+def stream_sentences(stream: BinaryIO, name: str) -> Iterator[str]:
+    """The sentences of a byte stream, read a line at a time so that memory stays flat however
+    long the input is; the same sentences as `sentence_lines` of the whole, decoded text."""
+    for number, raw in enumerate(stream, start=1):
+        if number == 1:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PosattnError(f"{name}:{number}: not UTF-8 text (a binary file?)") from None
+        yield from sentence_lines(line)
 
 
 def sentence_lines(content: str) -> list[str]:

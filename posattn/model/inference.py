@@ -7,7 +7,7 @@ the device it lives on, so callers give it sentences and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,9 @@ class TaggedSentence:
     def tags(self) -> list[str]:
         return [token.upos for token in self.tokens]
 
+    def __str__(self) -> str:
+        return " ".join(f"{token.form}/{token.upos}" for token in self.tokens)
+
 
 @dataclass
 class Document:
@@ -71,10 +74,7 @@ class Document:
     sentences: list[TaggedSentence]
 
     def __str__(self) -> str:
-        return "\n".join(
-            " ".join(f"{token.form}/{token.upos}" for token in sentence)
-            for sentence in self.sentences
-        )
+        return "\n".join(str(sentence) for sentence in self.sentences)
 
 
 def windows(length: int, size: int) -> list[tuple[int, int]]:
@@ -281,7 +281,7 @@ def attention_maps(
     return rows
 
 
-def _given_tokens(tokens: list[str]) -> list[TextToken]:
+def _given_tokens(tokens: Sequence[str]) -> list[TextToken]:
     """Tokens given by the caller: each one word, separated by single spaces."""
     surface, offset = [], 0
     for form in tokens:
@@ -342,7 +342,7 @@ class LoadedModel:
         """Raw text split the way the model's treebank splits it."""
         return tokenize_text(text, self.vocabs.tokenizer)
 
-    def tag(self, sentences: list[str] | list[list[str]]) -> Document:
+    def tag(self, sentences: Sequence[str | Sequence[str]]) -> Document:
         """Tag sentences given as raw text (one string each, tokenised like the model's
         treebank) or as lists of tokens."""
         texts = [s if isinstance(s, str) else " ".join(s) for s in sentences]
