@@ -131,6 +131,11 @@ class PairedTest:
     """Tokens this variant tags right and the reference wrong."""
     worse: int
     p_value: float
+    """0.0 when it is below the smallest number a float holds (about 1e-308)."""
+
+    @property
+    def shown_p(self) -> str:
+        return f"{self.p_value:.2g}" if self.p_value > 0 else "< 1e-300"
 
 
 @dataclass

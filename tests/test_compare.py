@@ -11,7 +11,13 @@ import pytest
 from typer.testing import CliRunner
 
 from posattn.cli import app
-from posattn.comparison import SilentSuiteProgress, load_suite, mcnemar_p_value, run_suite
+from posattn.comparison import (
+    PairedTest,
+    SilentSuiteProgress,
+    load_suite,
+    mcnemar_p_value,
+    run_suite,
+)
 from posattn.errors import PosattnError
 from posattn.training.loop import Reporter, SilentReporter, lr_factor_by_time
 from posattn.training.resume import TrainingInterrupted
@@ -196,6 +202,9 @@ def test_mcnemar_exact_p_values() -> None:
     assert mcnemar_p_value(2, 8) == pytest.approx(112 / 1024)
     assert mcnemar_p_value(8, 2) == mcnemar_p_value(2, 8)
     assert mcnemar_p_value(1200, 1000) < 0.001  # a few thousand tokens: no overflow
+    # Far below what a float holds, it is 0.0, and shown as a bound rather than as "0".
+    assert PairedTest("a", 994, 5010, mcnemar_p_value(994, 5010)).shown_p == "< 1e-300"
+    assert PairedTest("a", 2, 8, mcnemar_p_value(2, 8)).shown_p == "0.11"
 
 
 def test_seeds_are_summarised_and_paired_against_the_reference(tmp_path: Path) -> None:

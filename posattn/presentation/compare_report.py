@@ -107,9 +107,7 @@ def _summary_table(summaries: list[VariantSummary]) -> list[str]:
     ]
     for s in summaries:
         test = s.paired
-        paired = (
-            f"{test.better:,} / {test.worse:,} | {test.p_value:.2g}" if test else "(reference) |"
-        )
+        paired = f"{test.better:,} / {test.worse:,} | {test.shown_p}" if test else "(reference) |"
         lines.append(
             f"| {s.name} | {len(s.seeds)} | {_spread(s, 'dev_accuracy')} | "
             f"{_spread(s, 'test_accuracy')} | {_spread(s, 'test_ambiguous_accuracy')} | "

@@ -151,7 +151,7 @@ def print_summary(console: Console, summaries: list[VariantSummary]) -> None:
             for k in ("dev_accuracy", "test_accuracy", "test_oov_accuracy")
         ]
         test = s.paired
-        paired = [f"{test.better:,} / {test.worse:,}", f"{test.p_value:.2g}"] if test else ["", ""]
+        paired = [f"{test.better:,} / {test.worse:,}", f"{test.shown_p}"] if test else ["", ""]
         table.add_row(s.name, str(len(s.seeds)), *cells, *paired)
     console.print(table)
 
