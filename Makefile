@@ -5,7 +5,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint format benchmark compare compare-quick figures clean
+.PHONY: install demo test lint format benchmark compare compare-quick equal-time figures clean
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,9 @@ compare: install
 
 compare-quick: install
 	$(BIN)/posattn compare --suite configs/compare.yaml --quick
+
+equal-time: install
+	$(BIN)/posattn compare --suite configs/equal-time.yaml
 
 figures: install
 	$(BIN)/python scripts/figures.py --model runs/benchmark-ewt --output docs
