@@ -84,7 +84,7 @@ class PosTagger:
         return self.model.tag(sentences)
 
     def tag_stream(
-        self, sentences: Iterable[str] | Iterable[Sequence[str]], chunk: int = 1000
+        self, sentences: Iterable[str] | Iterable[Sequence[str]], chunk: int = 5000
     ) -> Iterator[TaggedSentence]:
         """Tag sentences as they come and yield them in input order: raw text (each string's
         non-empty lines, as `tag` reads them: an open text file works) or token lists. `chunk`

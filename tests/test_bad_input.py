@@ -85,16 +85,16 @@ def test_binary_stdin_is_refused(toy_model: Path) -> None:
 def test_a_long_file_is_tagged_as_it_is_read(toy_model: Path, tmp_path: Path) -> None:
     # Sentences are read and tagged a chunk at a time: a bad line far into a file stops the run
     # with its line number after the chunks before it were written, in order.
-    lines = [f"I saw a saw {i}" for i in range(2500)]
+    lines = [f"I saw a saw {i}" for i in range(12500)]
     path = tmp_path / "long.txt"
     path.write_bytes("\n".join(lines).encode() + b"\n\xff\n")
     result = runner.invoke(
         app, ["tag", "--model", str(toy_model), "-f", "json", "--input", str(path)]
     )
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {path}:2501: not UTF-8 text (a binary file?)"
+    assert result.stderr.strip() == f"error: {path}:12501: not UTF-8 text (a binary file?)"
     written = [json.loads(line)["tokens"][-1] for line in result.stdout.splitlines()]
-    assert written == [str(i) for i in range(2000)]
+    assert written == [str(i) for i in range(10000)]
 
 
 def test_a_ten_thousand_token_sentence_gets_ten_thousand_tags(toy_model: Path) -> None:
