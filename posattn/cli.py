@@ -8,6 +8,7 @@ line on stderr and exit status 1.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Iterator
@@ -371,8 +372,6 @@ def tag(
         view_options = (plot, layer, head, average_heads or None)
         if any(option is not None for option in view_options) and not attention:
             raise PosattnError("--plot, --layer, --head and --average-heads need --attention")
-        import itertools
-
         from posattn import api
         from posattn.presentation.tagged import show_attention, write_sentence
 
