@@ -23,6 +23,12 @@ from typing import Any, Literal
 
 from posattn.comparison import Outcome, Suite, SuiteProgress, load_suite, run_suite
 from posattn.config import Config, config_from_dict, config_to_dict, load_config, saved_config
+from posattn.corpus import (
+    input_files,
+    tag_files_locally,
+    tag_files_with_ray,
+    tag_in_processes,
+)
 from posattn.data.stats import TreebankStats, reference_split, treebank_stats
 from posattn.data.text import sentence_lines
 from posattn.data.treebank import find_split_files, load_treebank, resolve_data_dir
@@ -42,6 +48,8 @@ from posattn.model.storage import load_model
 from posattn.presentation import plots
 from posattn.presentation.compare_report import write_report
 from posattn.presentation.error_report import write_error_report
+from posattn.presentation.formats import FORMATS
+from posattn.presentation.shards import ShardSummary, shard_paths, write_shards
 from posattn.run_folder import RUNS_ROOT, RunFolder, latest_model
 from posattn.training.loop import Reporter, TrainResult
 from posattn.training.loop import train as train_loop
@@ -84,17 +92,50 @@ class PosTagger:
         return self.model.tag(sentences)
 
     def tag_stream(
-        self, sentences: Iterable[str] | Iterable[Sequence[str]], chunk: int = 5000
+        self,
+        sentences: Iterable[str] | Iterable[Sequence[str]],
+        chunk: int = 5000,
+        workers: int = 1,
     ) -> Iterator[TaggedSentence]:
         """Tag sentences as they come and yield them in input order: raw text (each string's
         non-empty lines, as `tag` reads them: an open text file works) or token lists. `chunk`
         sentences are tagged at a time, so an input of any size is tagged in memory that does
-        not grow with it."""
+        not grow with it; with `workers` > 1, that many processes tag chunks side by side (one
+        thread and one copy of the model each), and the output is the same."""
         if chunk < 1:
             raise PosattnError(f"chunk must be at least 1, not {chunk}")
+        if workers < 1:
+            raise PosattnError(f"workers must be at least 1, not {workers}")
         pending = _one_sentence_each(sentences)
-        while group := list(itertools.islice(pending, chunk)):
-            yield from self.model.tag(group).sentences
+        chunks = iter(lambda: list(itertools.islice(pending, chunk)), [])
+        if workers == 1:
+            for group in chunks:
+                yield from self.model.tag(group).sentences
+        else:
+            yield from tag_in_processes(self.path, chunks, workers, str(self.model.device))
+
+    def tag_files(
+        self,
+        inputs: str | Path | Sequence[str | Path],
+        output: str | Path,
+        *,
+        output_format: Literal["conllu", "tsv", "json"] = "conllu",
+        engine: Literal["local", "ray"] = "local",
+        workers: int = 1,
+    ) -> ShardSummary:
+        """Tag text files (paths or glob patterns like `corpus/*.txt`, one sentence per line)
+        into the folder `output`, one shard per file (`a.txt` -> `a.conllu`), each written
+        whole as it is finished. `engine="local"` tags in `workers` processes on this machine;
+        `"ray"` on a Ray cluster (the one at RAY_ADDRESS, else a local one; `pip install
+        posattn[ray]`), with `workers` actors if more than 1, else one per CPU."""
+        files = input_files([inputs] if isinstance(inputs, str | Path) else inputs)
+        chosen = FORMATS[output_format]
+        targets = shard_paths(files, Path(output), chosen)
+        if engine == "ray":
+            tagged = tag_files_with_ray(self.path, files, workers if workers > 1 else None)
+        else:
+            tagged = tag_files_locally(lambda lines: self.tag_stream(lines, workers=workers), files)
+        return write_shards(tagged, files, targets, chosen)
 
     def evaluate(
         self,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, BinaryIO, Optional
 
 import typer
 from rich.console import Console
@@ -66,6 +67,11 @@ TABLE = FormatName("table")
 class Split(str, Enum):
     dev = "dev"
     test = "test"
+
+
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
 
 
 class DeviceChoice(str, Enum):
@@ -362,6 +368,38 @@ def tag(
             help="With --attention: one map per layer, the mean over heads.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Tag in N processes, one thread each (e.g. one per core); same output.",
+        ),
+    ] = 1,
+    no_progress: Annotated[
+        bool,
+        typer.Option(
+            "--no-progress",
+            metavar=NO_METAVAR,
+            help="No progress display (shown on stderr for --input when it is a terminal).",
+        ),
+    ] = False,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="DIR",
+            help="Tag the --input files (a glob like 'corpus/*.txt' works) into this folder, "
+            "one shard per file (default format there: conllu).",
+        ),
+    ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="With --output: local (--workers processes) or ray (a Ray cluster: "
+            "RAY_ADDRESS, else a local one; pip install 'posattn\\[ray]').",
+        ),
+    ] = Engine.local,
 ) -> None:
     """Tag raw text: `posattn tag "I saw a saw"`.
 
@@ -373,9 +411,29 @@ def tag(
         if any(option is not None for option in view_options) and not attention:
             raise PosattnError("--plot, --layer, --head and --average-heads need --attention")
         from posattn import api
+
+        if output is not None or engine is not Engine.local:
+            if input_file is None or output is None or text is not None or attention:
+                raise PosattnError(
+                    "--output and --engine tag files: give --input FILES and --output DIR "
+                    "(no TEXT, no --attention)"
+                )
+            shard_format = "conllu" if output_format is TABLE else output_format.value
+            summary = api.load(model).tag_files(
+                str(input_file),
+                output,
+                output_format=shard_format,  # type: ignore[arg-type]
+                engine=engine.value,
+                workers=workers,
+            )
+            error_console.print(
+                f"{summary.sentences:,} sentences, {summary.tokens:,} tokens tagged into "
+                f"{len(summary.shards)} file(s) in [bold]{output}[/]"
+            )
+            return
         from posattn.presentation.tagged import show_attention, write_sentence
 
-        with _input_sentences(text, input_file) as lines:
+        with _input_sentences(text, input_file) as (lines, stream):
             first = next(lines, None)
             if first is None:
                 raise PosattnError("nothing to tag: the input is empty")
@@ -387,27 +445,48 @@ def tag(
             # With a machine format on stdout, what is for people goes to stderr.
             people = error_console if chosen.for_machines else console
             given = (line.split() for line in sentences) if pretokenized else sentences
-            for number, sentence in enumerate(tagger.tag_stream(given), start=1):
-                write_sentence(console, sentence, number, chosen)
-                if attention:
-                    maps = tagger.attention(sentence.forms, layer, head, average_heads)
-                    show_attention(people, sentence, maps, plot)
+            tagged = enumerate(tagger.tag_stream(given, workers=workers), start=1)
+            show_progress = stream is not None and error_console.is_terminal and not no_progress
+            with _tagging_progress(stream if show_progress else None) as advance:
+                for number, sentence in tagged:
+                    write_sentence(console, sentence, number, chosen)
+                    advance(len(sentence))
+                    if attention:
+                        maps = tagger.attention(sentence.forms, layer, head, average_heads)
+                        show_attention(people, sentence, maps, plot)
 
 
 @contextmanager
-def _input_sentences(text: str | None, input_file: Path | None) -> Iterator[Iterator[str]]:
-    """The input's sentences, read as they are tagged (a file or stdin a line at a time)."""
+def _tagging_progress(stream: BinaryIO | None) -> Iterator[Callable[[int], None]]:
+    """`advance(tokens)` after each sentence written: a progress display on stderr while
+    `stream` (the input) is read, nothing without one."""
+    if stream is None:
+        yield lambda tokens: None
+        return
+    from posattn.presentation.progress import TaggingProgress
+
+    size = os.fstat(stream.fileno()).st_size if stream.seekable() else None
+    with TaggingProgress(error_console, size or None) as progress:
+        yield lambda tokens: progress.advance(tokens, stream.tell() if size else None)
+
+
+@contextmanager
+def _input_sentences(
+    text: str | None, input_file: Path | None
+) -> Iterator[tuple[Iterator[str], BinaryIO | None]]:
+    """The input's sentences, read as they are tagged (a file or stdin a line at a time), and
+    the stream they are read from (None for TEXT)."""
     from posattn.data.text import sentence_lines, stream_sentences
 
     if (text is None) == (input_file is None):
         raise PosattnError('give either TEXT or --input FILE (e.g. posattn tag "I saw a saw")')
     if input_file is not None and str(input_file) != "-":
         with input_file.open("rb") as stream:
-            yield stream_sentences(stream, str(input_file))
+            yield stream_sentences(stream, str(input_file)), stream
     elif text == "-" or input_file is not None:
-        yield stream_sentences(sys.stdin.buffer, "stdin")
+        yield stream_sentences(sys.stdin.buffer, "stdin"), sys.stdin.buffer
     else:
-        yield iter(sentence_lines(text or ""))
+        yield iter(sentence_lines(text or "")), None
 
 
 @app.command()

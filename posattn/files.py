@@ -8,16 +8,21 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from posattn.errors import PosattnError
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all; a failure (a full disk, a folder in the way,
-    no permission) is a PosattnError naming `path`, and leaves no temporary file behind."""
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A file to write `path` through, streaming: it becomes `path` when the block ends and is
+    removed if the block raises, so `path` is whole or untouched. A failure to write (a full
+    disk, a folder in the way, no permission) is a PosattnError naming `path`."""
     tmp_name = None
+    writing = False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -25,15 +30,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         os.umask(umask)
         os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp's 0600 would hide results from others
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            writing = True
+            yield out
+            writing = False
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp_name, path)
     except OSError as error:
+        if writing and error.filename is not None:
+            raise  # another file's error (an input the block was reading): it names itself
         raise PosattnError(f"{path}: cannot write ({error.strerror or error})") from None
     finally:
         if tmp_name is not None and os.path.exists(tmp_name):
             os.unlink(tmp_name)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (see `atomic_writer`)."""
+    with atomic_writer(path) as out:
+        out.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -1,7 +1,7 @@
-"""The layout is the design: data -> model -> training -> evaluation, with comparison,
-presentation, the Python API and the CLI above them. Imports only run downwards (read from the
-source with `ast`, type-checking imports and imports inside functions included), and library code
-neither prints, nor exits, nor reads the command line."""
+"""The layout is the design: data -> model -> training -> evaluation, with comparison, corpus
+tagging, presentation, the Python API and the CLI above them. Imports only run downwards (read
+from the source with `ast`, type-checking imports and imports inside functions included), and
+library code neither prints, nor exits, nor reads the command line."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ LAYERS = [
     ("posattn.model",),
     ("posattn.training",),
     ("posattn.evaluation",),
-    ("posattn.comparison",),
+    ("posattn.comparison", "posattn.corpus"),
     ("posattn.presentation",),
     ("posattn.api",),
     ("posattn.cli", "posattn.__main__"),

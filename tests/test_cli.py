@@ -294,20 +294,22 @@ def test_eval_raw_scores_tagging_from_text(trained_model: Path, ewt_dir: Path) -
     assert "Tagging raw text" in shown.output and "UPOS" in shown.output
 
 
-def test_cached_character_vectors_give_the_same_tags(trained_model: Path, ewt_dir: Path) -> None:
+def test_the_fast_path_gives_the_slow_paths_tags(trained_model: Path, ewt_dir: Path) -> None:
+    """Tagging with each form's word id and character vector cached (the fast path) gives the
+    tags of batches built from scratch (`make_batch`, as in training), on real text."""
     from posattn.data.treebank import load_treebank
-    from posattn.model.inference import SpellingCache, predict
+    from posattn.model.inference import FormCache, predict
     from posattn.model.storage import load_model
 
     loaded = load_model(trained_model)
-    words = load_treebank(ewt_dir, ("test",))["test"]["words"]
+    words = list(load_treebank(ewt_dir, ("test",))["test"]["words"])
     slow = predict(loaded.tagger, loaded.vocabs, words)
-    cache = SpellingCache()
-    fast = predict(loaded.tagger, loaded.vocabs, words, spellings=cache)
-    again = predict(loaded.tagger, loaded.vocabs, words[::-1], spellings=cache)[::-1]
+    cache = FormCache()
+    fast = predict(loaded.tagger, loaded.vocabs, words, cache=cache)
+    again = predict(loaded.tagger, loaded.vocabs, words[::-1], cache=cache)[::-1]
     assert [p.tags for p in fast] == [p.tags for p in slow] == [p.tags for p in again]
-    assert len(cache.known) > 5000  # one vector per distinct form of EWT test
-    small = SpellingCache(limit=100)  # forgets, recomputes: still the same tags
-    assert [p.tags for p in predict(loaded.tagger, loaded.vocabs, words, spellings=small)] == [
+    assert len(cache) > 5000  # one entry per distinct form of EWT test
+    small = FormCache(limit=100)  # forgets, recomputes: still the same tags
+    assert [p.tags for p in predict(loaded.tagger, loaded.vocabs, words, cache=small)] == [
         p.tags for p in slow
     ]

@@ -77,18 +77,10 @@ def make_batch(
         type_rows.append([type_of_form.setdefault(f, len(type_of_form)) for f in sentence] + pad)
     words = torch.tensor(word_rows, dtype=torch.long)
     forms = list(type_of_form)
-    width = min(max_word_length, max(len(form) for form in forms))
-    begin, end = vocabs.chars.index(BOW), vocabs.chars.index(EOW)
-    char_rows = [[0] * (width + 2)]  # the padding type: no characters at all
-    for form in forms[1:]:
-        # Keep both ends of an over-long word: its prefix and its suffix both carry the tag.
-        chars = form if len(form) <= width else form[: width // 2] + form[-(width - width // 2) :]
-        ids = [begin, *(vocabs.chars.index(c) for c in chars), end]
-        char_rows.append(ids + [0] * (width + 2 - len(ids)))
     return Batch(
         words=words,
         types=torch.tensor(type_rows, dtype=torch.long),
-        type_chars=torch.tensor(char_rows, dtype=torch.long),
+        type_chars=spell(forms, vocabs.chars, max_word_length),
         tags=_tag_ids(tags or [[] for _ in sentences], vocabs.tags, length),
         mask=torch.tensor([[True] * len(s) + [False] * (length - len(s)) for s in sentences]),
         graph=None if heads is None else dependency_graph(heads, length),
@@ -98,6 +90,20 @@ def make_batch(
         else torch.nn.utils.rnn.pad_sequence(soft_tags, batch_first=True),
         forms=forms,
     )
+
+
+def spell(forms: list[str], chars: Vocab, max_word_length: int = 24) -> torch.Tensor:
+    """(forms, width + 2) character ids of each form between begin- and end-of-word marks, 0 =
+    padding; the empty form (the padding type) has no characters at all."""
+    width = min(max_word_length, max(len(form) for form in forms))
+    begin, end = chars.index(BOW), chars.index(EOW)
+    rows = []
+    for form in forms:
+        # Keep both ends of an over-long word: its prefix and its suffix both carry the tag.
+        kept = form if len(form) <= width else form[: width // 2] + form[-(width - width // 2) :]
+        ids = [begin, *(chars.index(c) for c in kept), end] if form else []
+        rows.append(ids + [0] * (width + 2 - len(ids)))
+    return torch.tensor(rows, dtype=torch.long)
 
 
 def _tag_ids(tags: list[list[str]], vocab: Vocab, length: int) -> torch.Tensor:

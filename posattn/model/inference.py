@@ -14,9 +14,9 @@ from typing import Any
 import torch
 
 from posattn.config import Config
-from posattn.data.batching import Batch, bucket_batches, make_batch
+from posattn.data.batching import IGNORE_INDEX, Batch, bucket_batches, make_batch, spell
 from posattn.data.tokenizer import TextToken, tokenize_text
-from posattn.data.vocab import Vocabularies
+from posattn.data.vocab import Vocabularies, normalize_word
 from posattn.errors import PosattnError
 from posattn.model.tagger import Tagger
 
@@ -104,7 +104,7 @@ def predict(
     device: torch.device | str = "cpu",
     max_tokens: int = 256,
     heads: list[list[int]] | None = None,
-    spellings: SpellingCache | None = None,
+    cache: FormCache | None = None,
 ) -> list[Prediction]:
     """Tag tokenised sentences; batches group similar lengths, results keep the input order.
 
@@ -112,7 +112,8 @@ def predict(
     overlapping windows, each token by the window where it sits most centrally: attention costs
     memory quadratic in length, and a 10,000-token "sentence" is a pasted document anyway.
     `heads` (the sentences' dependency trees) are needed by, and only used by, a model trained
-    with model.attention_graph. `spellings` keeps the character vectors of the forms seen.
+    with model.attention_graph. `cache` keeps the word ids and character vectors of the forms
+    seen (the same tags, several times faster).
     """
     if not tagger.config.attention_graph:
         heads = None
@@ -124,19 +125,25 @@ def predict(
     size = min(max_tokens, tagger.max_length or max_tokens)
     spans_of = [windows(len(sentence), size) for sentence in sentences]
     pieces = [(i, a, b) for i, spans in enumerate(spans_of) for a, b in spans]
-    tagged = []
-    for distribution in distributions(
+    texts = [sentences[i][a:b] for i, a, b in pieces]
+    tagged = [Prediction([], []) for _ in pieces]
+    for indices, probabilities in _probabilities(
         tagger,
         vocabs,
-        [sentences[i][a:b] for i, a, b in pieces],
+        texts,
         None if heads is None else [_rebased(heads[i][a:b], a) for i, a, b in pieces],
         batch_tokens,
         max_word_length,
         device,
-        spellings,
+        cache,
     ):
-        top, chosen = distribution.max(dim=-1)
-        tagged.append(Prediction([vocabs.tags.itos[t] for t in chosen.tolist()], top.tolist()))
+        # One max and one conversion per batch: per sentence, they cost more than the model.
+        top, chosen = probabilities.max(dim=-1)  # (batch, seq)
+        for index, tag_ids, chances in zip(indices, chosen.tolist(), top.tolist(), strict=True):
+            words = len(texts[index])
+            tagged[index] = Prediction(
+                [vocabs.tags.itos[t] for t in tag_ids[:words]], chances[:words]
+            )
     results, cursor = [], 0
     for sentence, spans in zip(sentences, spans_of, strict=True):
         outputs = tagged[cursor : cursor + len(spans)]
@@ -144,12 +151,12 @@ def predict(
         if len(spans) == 1:
             results.append(outputs[0])
             continue
-        tags, probabilities = [], []
+        tags, chances = [], []
         for position in range(len(sentence)):
             best = _most_central(position, spans)
             tags.append(outputs[best].tags[position - spans[best][0]])
-            probabilities.append(outputs[best].probabilities[position - spans[best][0]])
-        results.append(Prediction(tags, probabilities))
+            chances.append(outputs[best].probabilities[position - spans[best][0]])
+        results.append(Prediction(tags, chances))
     return results
 
 
@@ -158,27 +165,117 @@ def _rebased(heads: list[int], start: int) -> list[int]:
     return [h - start if 0 < h - start <= len(heads) else 0 for h in heads]
 
 
-class SpellingCache:
-    """Character vectors by form. The character encoder's output depends on a word's form
-    alone, so a tagger computes it once per distinct form instead of once per batch (after
-    training: while it trains, the vectors change with every step)."""
+class FormCache:
+    """What a trained tagger makes of each form on its own: its word id and its character
+    vector. Both depend on the form alone, so tagging computes them once per distinct form
+    instead of once per token (after training: while it trains, the vectors change with every
+    step). Building a batch is then a dictionary lookup per token and one gather per batch."""
 
     def __init__(self, limit: int = 200_000) -> None:
         self.limit = limit
         """Forgotten all at once beyond this many forms, so memory stays bounded."""
-        self.known: dict[str, torch.Tensor] = {}
+        self.rows: dict[str, int] = {}
+        """Form -> its row in `word_ids` and `vectors`."""
+        self.word_ids = torch.zeros(0, dtype=torch.long)  # (capacity,)
+        self.vectors = torch.zeros(0)  # (capacity, dim)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
     @torch.inference_mode()
-    def vectors(self, tagger: Tagger, batch: Batch) -> torch.Tensor:
-        """(types, dim): the vectors of the batch's forms, computing only the new ones."""
-        new = [i for i, form in enumerate(batch.forms) if form not in self.known]
+    def lookup(
+        self, tagger: Tagger, vocabs: Vocabularies, forms: list[str], max_word_length: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The word ids (types,) and character vectors (types, dim) of `forms`, computing only
+        those of forms not seen before."""
+        new = list(dict.fromkeys(form for form in forms if form not in self.rows))
+        if len(self.rows) + len(new) > self.limit:
+            self.rows.clear()
+            new = list(dict.fromkeys(forms))
         if new:
-            if len(self.known) + len(new) > self.limit:
-                self.known.clear()
-                new = list(range(len(batch.forms)))
-            computed = tagger.embedding.chars(batch.type_chars[new])  # (new types, dim)
-            self.known.update(zip((batch.forms[i] for i in new), computed, strict=True))
-        return torch.stack([self.known[form] for form in batch.forms])
+            self._add(new, tagger, vocabs, max_word_length)
+        rows = torch.tensor([self.rows[form] for form in forms], dtype=torch.long)
+        return self.word_ids[rows], self.vectors[rows]
+
+    def _add(
+        self, forms: list[str], tagger: Tagger, vocabs: Vocabularies, max_word_length: int
+    ) -> None:
+        device = next(tagger.parameters()).device
+        vectors = tagger.embedding.chars(spell(forms, vocabs.chars, max_word_length).to(device))
+        ids = [vocabs.words.index(normalize_word(form)) for form in forms]
+        first = len(self.rows)
+        needed = first + len(forms)
+        if needed > len(self.word_ids):  # grow by doubling: adding stays linear overall
+            capacity = max(needed, 2 * len(self.word_ids))
+            self.word_ids = _grown(self.word_ids, capacity)
+            self.vectors = _grown(self.vectors.reshape(-1, vectors.size(1)), capacity)
+        self.word_ids[first:needed] = torch.tensor(ids, dtype=torch.long)
+        self.vectors[first:needed] = vectors
+        self.rows.update(zip(forms, range(first, needed), strict=True))
+
+
+def _grown(table: torch.Tensor, capacity: int) -> torch.Tensor:
+    """`table` with room for `capacity` rows, the existing ones copied over."""
+    grown = table.new_zeros(capacity, *table.shape[1:])
+    grown[: len(table)] = table
+    return grown
+
+
+def tagging_batch(
+    sentences: list[list[str]],
+    vocabs: Vocabularies,
+    tagger: Tagger,
+    cache: FormCache,
+    max_word_length: int,
+) -> Batch:
+    """A batch for tagging, with the word ids and character vectors of its forms from `cache`
+    (`make_batch` spells every form again; training needs that, tagging does not)."""
+    length = max(len(sentence) for sentence in sentences)
+    type_of_form: dict[str, int] = {"": 0}  # type 0: padding, an empty form
+    rows = [
+        [type_of_form.setdefault(form, len(type_of_form)) for form in sentence]
+        + [0] * (length - len(sentence))
+        for sentence in sentences
+    ]
+    types = torch.tensor(rows, dtype=torch.long)  # (batch, seq)
+    lengths = torch.tensor([len(sentence) for sentence in sentences])
+    mask = torch.arange(length)[None, :] < lengths[:, None]  # (batch, seq)
+    word_ids, spelling = cache.lookup(tagger, vocabs, list(type_of_form), max_word_length)
+    return Batch(
+        words=torch.where(mask, word_ids[types], 0),  # padding: word 0, as make_batch pads
+        types=types,
+        type_chars=torch.zeros(0, 0, dtype=torch.long),  # not needed: `spelling` is known
+        tags=torch.full_like(types, IGNORE_INDEX),
+        mask=mask,
+        spelling=spelling,
+    )
+
+
+def _probabilities(
+    tagger: Tagger,
+    vocabs: Vocabularies,
+    sentences: list[list[str]],
+    heads: list[list[int]] | None,
+    batch_tokens: int,
+    max_word_length: int,
+    device: torch.device | str,
+    cache: FormCache | None,
+) -> Iterator[tuple[list[int], torch.Tensor]]:
+    """(indices into `sentences`, their tag probabilities (batch, seq, tags) on the CPU), one
+    batch of similar lengths at a time; empty sentences are left out."""
+    tagger.eval()
+    nonempty = [i for i, sentence in enumerate(sentences) if sentence]
+    lengths = [len(sentences[i]) for i in nonempty]
+    for group in bucket_batches(lengths, batch_tokens):
+        indices = [nonempty[g] for g in group]
+        chosen = [sentences[i] for i in indices]
+        if cache is not None and heads is None:
+            batch = tagging_batch(chosen, vocabs, tagger, cache, max_word_length)
+        else:
+            trees = None if heads is None else [heads[i] for i in indices]
+            batch = make_batch(chosen, vocabs, None, max_word_length, trees)
+        with torch.inference_mode():
+            yield indices, tagger.predict(batch.to(torch.device(device))).cpu()
 
 
 def distributions(
@@ -189,32 +286,17 @@ def distributions(
     batch_tokens: int = 4000,
     max_word_length: int = 24,
     device: torch.device | str = "cpu",
-    spellings: SpellingCache | None = None,
+    cache: FormCache | None = None,
 ) -> list[torch.Tensor]:
     """The whole tag distribution of every word: one (words, tags) tensor per sentence, on the
     CPU, in the caller's order (sentences no longer than the model can take at once)."""
-    tagger.eval()
-    results: list[torch.Tensor | None] = [None] * len(sentences)
-    nonempty = [i for i, sentence in enumerate(sentences) if sentence]
-    for index in (i for i, sentence in enumerate(sentences) if not sentence):
-        results[index] = torch.zeros(0, len(vocabs.tags))
-    lengths = [len(sentences[i]) for i in nonempty]
-    for group in bucket_batches(lengths, batch_tokens):
-        indices = [nonempty[g] for g in group]
-        batch = make_batch(
-            [sentences[i] for i in indices],
-            vocabs,
-            None,
-            max_word_length,
-            None if heads is None else [heads[i] for i in indices],
-        )
-        batch = batch.to(torch.device(device))
-        if spellings is not None:
-            batch.spelling = spellings.vectors(tagger, batch)
-        probabilities = tagger.predict(batch).cpu()  # (batch, seq, tags)
+    results = [torch.zeros(0, len(vocabs.tags)) for _ in sentences]
+    for indices, probabilities in _probabilities(
+        tagger, vocabs, sentences, heads, batch_tokens, max_word_length, device, cache
+    ):
         for row, index in enumerate(indices):
             results[index] = probabilities[row, : len(sentences[index])]
-    return [r for r in results if r is not None]
+    return results
 
 
 MAX_SHOWN_TOKENS = 256
@@ -300,7 +382,8 @@ class LoadedModel:
     meta: dict[str, Any]
     """The model file's header: format, version, metrics, ..."""
     device: torch.device
-    spellings: SpellingCache = field(default_factory=SpellingCache)
+    cache: FormCache = field(default_factory=FormCache)
+    """What the model makes of each form seen so far (see `FormCache`)."""
 
     @property
     def needs_trees(self) -> bool:
@@ -323,7 +406,7 @@ class LoadedModel:
             max_word_length=self.config.data.max_word_length,
             device=self.device,
             heads=heads,
-            spellings=self.spellings,
+            cache=self.cache,
         )
 
     def distributions(self, sentences: list[list[str]]) -> list[torch.Tensor]:
@@ -335,7 +418,7 @@ class LoadedModel:
             sentences,
             max_word_length=self.config.data.max_word_length,
             device=self.device,
-            spellings=self.spellings,
+            cache=self.cache,
         )
 
     def tokenize(self, text: str) -> list[TextToken]:

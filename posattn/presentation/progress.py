@@ -140,3 +140,43 @@ class VariantBar:
     def stop(self) -> None:
         if self.task is not None:
             self.progress.remove_task(self.task)
+
+
+class TaggingProgress:
+    """Tagging a long input: sentences, tokens/s and, for a file, how much of it is read and
+    an ETA from its size. Drawn on the console it is given (stderr), so never in the output."""
+
+    def __init__(self, console: Console, total_bytes: int | None) -> None:
+        columns = [
+            TextColumn("[bold]tagging"),
+            TextColumn("{task.fields[sentences]:,} sentences"),
+            TextColumn("{task.fields[speed]:,.0f} tok/s"),
+            TimeElapsedColumn(),
+        ]
+        if total_bytes is not None:
+            columns[1:1] = [BarColumn()]
+            columns += [TextColumn("ETA"), TimeRemainingColumn()]
+        self.progress = Progress(*columns, console=console, transient=False)
+        self.task = self.progress.add_task(
+            "tag", total=total_bytes, sentences=0, speed=0.0, tokens=0
+        )
+        self.tokens = 0
+
+    def __enter__(self) -> TaggingProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def advance(self, tokens: int, bytes_read: int | None) -> None:
+        """One more sentence of `tokens` written; `bytes_read` of the input so far."""
+        self.tokens += tokens
+        task = self.progress.tasks[0]
+        elapsed = task.elapsed or 0.0
+        self.progress.update(
+            self.task,
+            completed=bytes_read if bytes_read is not None else 0,
+            sentences=task.fields["sentences"] + 1,
+            speed=self.tokens / elapsed if elapsed > 0 else 0.0,
+        )

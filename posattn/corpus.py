@@ -1,0 +1,202 @@
+"""Tagging a corpus: on all the cores of one machine, or on a Ray cluster.
+
+Locally, chunks of sentences go to worker processes, each with its own copy of the model and
+one thread, and come back in input order. Processes, not threads: tagging is mostly Python and
+small matrix products, which threads of one interpreter would take turns at. Each worker loads
+the model once; at most two chunks per worker are in flight, so memory does not grow with the
+input. On Ray, Ray Data reads the files and a pool of actors (one model and one thread each)
+tags them; the sentences come back in input order too, so both engines write the same shards.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from posattn.data.text import sentence_lines, stream_sentences
+from posattn.errors import PosattnError
+from posattn.model.inference import LoadedModel, TaggedSentence
+
+Sentence = str | Sequence[str]
+"""Raw text (tokenised like the model's treebank) or a list of tokens."""
+
+_model_of_this_worker: list[LoadedModel] = []
+"""Set once in each worker process by `_load`: the state a process pool's initializer leaves
+for the tasks that run after it in the same process."""
+
+
+def _load(model_path: str, device: str) -> None:
+    import torch
+
+    from posattn.model.storage import load_model
+
+    torch.set_num_threads(1)  # one worker per core: more threads would fight over them
+    _model_of_this_worker.append(load_model(Path(model_path), device))
+
+
+def _tag(chunk: Sequence[Sentence]) -> list[TaggedSentence]:
+    return _model_of_this_worker[0].tag(chunk).sentences
+
+
+def tag_in_processes(
+    model_path: Path, chunks: Iterable[Sequence[Sentence]], workers: int, device: str = "cpu"
+) -> Iterator[TaggedSentence]:
+    """Tag each chunk in one of `workers` processes; yield the sentences in input order."""
+    # "spawn" starts each worker from scratch: forking a process that has already run torch
+    # can leave the child's thread pools locked.
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_load,
+        initargs=(str(model_path), device),
+    )
+    pending: deque[Future[list[TaggedSentence]]] = deque()
+    try:
+        for chunk in chunks:
+            pending.append(pool.submit(_tag, chunk))
+            if len(pending) >= 2 * workers:
+                yield from _result(pending.popleft())
+        while pending:
+            yield from _result(pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future: Future[list[TaggedSentence]]) -> list[TaggedSentence]:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise PosattnError(
+            "a tagging worker process died (killed, or out of memory?); the sentences before "
+            "its chunk were written"
+        ) from None
+
+
+def input_files(patterns: Sequence[str | Path]) -> list[Path]:
+    """The files named by paths or glob patterns (`corpus/*.txt`), in order, each once; a
+    pattern that names nothing, or a folder, is an error."""
+    files: list[Path] = []
+    for pattern in map(str, patterns):
+        matches = (
+            sorted(map(Path, glob.glob(pattern))) if glob.has_magic(pattern) else [Path(pattern)]
+        )
+        if not matches or not matches[0].exists():
+            raise PosattnError(f"{pattern}: no such file")
+        for path in matches:
+            if not path.is_file():
+                raise PosattnError(f"{path}: not a file")
+            if path not in files:
+                files.append(path)
+    return files
+
+
+def check_utf8(path: Path) -> None:
+    """Raise `FILE:LINE: not UTF-8 text` at the first line that is not: checked before a
+    cluster starts, whose workers could only report that some block failed."""
+    with path.open("rb") as stream:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        for number, line in enumerate(stream, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                raise PosattnError(f"{path}:{number}: not UTF-8 text (a binary file?)") from None
+
+
+def tag_files_locally(
+    tag_stream: Callable[[Iterator[str]], Iterator[TaggedSentence]], files: Sequence[Path]
+) -> Iterator[tuple[Path, TaggedSentence]]:
+    """The files' sentences, tagged by `tag_stream` (which keeps input order) as one stream,
+    each with the file it came from."""
+    origins: deque[Path] = deque()  # one entry per sentence read and not yet tagged
+
+    def sentences() -> Iterator[str]:
+        for path in files:
+            with path.open("rb") as stream:
+                for sentence in stream_sentences(stream, str(path)):
+                    origins.append(path)
+                    yield sentence
+
+    for tagged in tag_stream(sentences()):
+        yield origins.popleft(), tagged
+
+
+class _RayTagger:
+    """One Ray actor: loads the model once, then tags batches of lines."""
+
+    def __init__(self, model_path: str) -> None:
+        _load(model_path, "cpu")
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import numpy as np
+
+        origins, sentences = [], []
+        for path, line in zip(batch["path"], batch["text"], strict=True):
+            # The same sentences as a local run: a file's byte-order mark is not text, and a
+            # line may hold none (blanks, control characters) or, split as `tag` splits, more.
+            for sentence in sentence_lines(line.removeprefix("\ufeff")):
+                origins.append(path)
+                sentences.append(sentence)
+        tagged = np.empty(len(sentences), dtype=object)  # TaggedSentence objects, as they are
+        tagged[:] = _tag(sentences) if sentences else []
+        return {"path": np.array(origins, dtype=object), "sentence": tagged}
+
+
+def tag_files_with_ray(
+    model_path: Path, files: Sequence[Path], actors: int | None = None, batch: int = 2000
+) -> Iterator[tuple[Path, TaggedSentence]]:
+    """Tag the files on a Ray cluster (Ray Data: the files read in blocks, `map_batches` on a
+    pool of actors, each holding the model and one thread) and yield each sentence with its
+    file, in input order. Joins the cluster at RAY_ADDRESS if set, else starts a local one;
+    `actors` defaults to one per CPU of the cluster."""
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise PosattnError(
+            "--engine ray needs Ray: pip install 'posattn[ray]' (or pip install 'ray[data]')"
+        ) from None
+    for path in files:
+        check_utf8(path)
+    logging.getLogger("ray").setLevel(logging.ERROR)  # its INFO lines would bury ours
+    if not ray.is_initialized():
+        ray.init(
+            address=os.environ.get("RAY_ADDRESS"),
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True  # shards come back in input order
+    context.enable_progress_bars = False
+    size = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    by_name = {str(path.resolve()): path for path in files}
+    # Reading is light, and a read task that waited for a CPU held by an actor would wait
+    # forever: it asks for none.
+    lines = ray.data.read_text(list(by_name), include_paths=True, num_cpus=0)
+    tagged = lines.map_batches(
+        _RayTagger,
+        fn_constructor_kwargs={"model_path": str(model_path.resolve())},
+        batch_size=batch,
+        compute=ray.data.ActorPoolStrategy(size=size),
+        num_cpus=1,
+    )
+    try:
+        for block in tagged.iter_batches(batch_size=None, batch_format="numpy"):
+            for path, sentence in zip(block["path"], block["sentence"], strict=True):
+                yield by_name[_local_path(path)], sentence
+    except ray.exceptions.RayError as error:
+        raise PosattnError(f"Ray: {str(error).strip().splitlines()[-1]}") from None
+
+
+def _local_path(path: str) -> str:
+    """A path as Ray Data reports it (without a leading `/` on some releases) as given."""
+    return path if path.startswith("/") else "/" + path

@@ -1,0 +1,145 @@
+"""Tagging a corpus: worker processes, shards per file, Ray, and bad input on the way, all
+checked against plain one-process tagging of real text (EWT's sentences)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+import posattn
+from posattn.api import PosTagger
+from posattn.cli import app
+from posattn.errors import PosattnError
+from posattn.presentation.formats import to_conllu
+from posattn.presentation.progress import TaggingProgress
+
+from .conftest import TINY_MODEL
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small_model(ewt_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny model trained for a moment: what these tests compare is how text reaches it."""
+    run = tmp_path_factory.mktemp("corpus") / "run"
+    overrides = {f"model.{key}": value for key, value in TINY_MODEL.items()}
+    overrides |= {"data.max_train_sentences": 600, "train.epochs": 1, "train.patience": 1}
+    posattn.train("quick", data_dir=ewt_dir, output=run, overrides=overrides)
+    return run
+
+
+def text_of(conllu: Path) -> list[str]:
+    """The sentences of a CoNLL-U file as raw text, one per line."""
+    lines = conllu.read_text(encoding="utf-8").splitlines()
+    return [line.removeprefix("# text = ") for line in lines if line.startswith("# text = ")]
+
+
+@pytest.fixture(scope="module")
+def corpus(ewt_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """EWT dev and test as two text files (about 4,000 sentences)."""
+    folder = tmp_path_factory.mktemp("text")
+    files = []
+    for split in ("dev", "test"):
+        path = folder / f"{split}.txt"
+        path.write_text("\n".join(text_of(ewt_dir / f"en_ewt-ud-{split}.conllu")) + "\n")
+        files.append(path)
+    return files
+
+
+def conllu_of(tagger: PosTagger, lines: list[str]) -> str:
+    return "".join(
+        to_conllu(sentence, number)
+        for number, sentence in enumerate(tagger.tag_stream(lines), start=1)
+    )
+
+
+def test_workers_tag_exactly_as_one_process(small_model: Path, corpus: list[Path]) -> None:
+    tagger = posattn.load(small_model)
+    lines = corpus[1].read_text().splitlines()
+    alone = [str(s) for s in tagger.tag_stream(lines, chunk=300)]
+    # Seven chunks over two processes: they finish out of order, come back in order.
+    together = [str(s) for s in tagger.tag_stream(lines, chunk=300, workers=2)]
+    assert together == alone
+    assert len(alone) == 2077
+
+
+def test_files_are_tagged_into_one_shard_each(
+    small_model: Path, corpus: list[Path], tmp_path: Path
+) -> None:
+    tagger = posattn.load(small_model)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    summary = tagger.tag_files([*corpus, empty], tmp_path / "out")
+    assert [p.name for p in summary.shards] == ["dev.conllu", "test.conllu", "empty.conllu"]
+    for path in corpus:
+        shard = tmp_path / "out" / f"{path.stem}.conllu"
+        assert shard.read_text() == conllu_of(tagger, path.read_text().splitlines())
+    assert (tmp_path / "out" / "empty.conllu").read_text() == ""
+    assert summary.sentences == 2001 + 2077
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        ["dev.conllu", "test.conllu", "empty.conllu"]
+    )  # no temporary file left behind
+    with pytest.raises(PosattnError, match=r"dev\.conllu: already exists"):
+        tagger.tag_files(corpus[0], tmp_path / "out")
+    with pytest.raises(PosattnError, match="no such file"):
+        tagger.tag_files(str(tmp_path / "nothing-*.txt"), tmp_path / "other")
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_bad_line_deep_in_a_file_is_named_and_finished_shards_stay(
+    small_model: Path, corpus: list[Path], in_tmp: Path
+) -> None:
+    tmp_path = in_tmp
+    good = tmp_path / "a.txt"
+    good.write_text(corpus[0].read_text())
+    bad = tmp_path / "b.txt"
+    # Deep enough that the first chunk of 5,000 sentences (a.txt and the start of b.txt) is
+    # tagged and written before the bad line is read.
+    lines = corpus[1].read_bytes().splitlines(keepends=True) * 3
+    bad.write_bytes(b"".join(lines[:5999]) + b"caf\xe9\n" + b"".join(lines[5999:]))
+    result = runner.invoke(
+        app,
+        ["tag", "--model", str(small_model), "--input", str(tmp_path / "*.txt"), "-o", "out"],
+    )
+    assert result.exit_code == 1
+    assert f"{bad}:6000: not UTF-8 text" in result.output
+    assert "Traceback" not in result.output
+    # The first file's shard was finished before the bad line: it stays, whole; the second
+    # file's was being written: it is not there, not even in part.
+    assert [p.name for p in Path("out").iterdir()] == ["a.conllu"]
+    assert Path("out/a.conllu").read_text().count("# sent_id") == 2001
+
+
+def test_ray_tags_exactly_as_one_process(
+    small_model: Path, corpus: list[Path], tmp_path: Path
+) -> None:
+    ray = pytest.importorskip("ray", reason="the Ray engine needs pip install 'posattn[ray]'")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        tagger = posattn.load(small_model)
+        summary = tagger.tag_files(corpus, tmp_path / "ray", engine="ray", workers=2)
+    finally:
+        ray.shutdown()
+    assert summary.sentences == 2001 + 2077
+    for path in corpus:
+        shard = tmp_path / "ray" / f"{path.stem}.conllu"
+        assert shard.read_text() == conllu_of(tagger, path.read_text().splitlines())
+
+
+def test_progress_shows_sentences_speed_and_eta() -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=120)
+    with TaggingProgress(console, total_bytes=1000) as progress:
+        for _ in range(3):
+            progress.advance(tokens=10, bytes_read=500)
+    shown = screen.getvalue()
+    assert "3 sentences" in shown and "tok/s" in shown and "ETA" in shown
