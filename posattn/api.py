@@ -15,8 +15,9 @@ is the one line the CLI shows.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,10 +25,16 @@ from typing import Any, Literal
 from posattn.comparison import Outcome, Suite, SuiteProgress, load_suite, run_suite
 from posattn.config import Config, config_from_dict, config_to_dict, load_config, saved_config
 from posattn.corpus import (
+    Item,
+    RenderedChunk,
+    Result,
     input_files,
+    map_in_processes,
+    numbered_chunks,
+    render_chunk,
+    tag_chunk,
     tag_files_locally,
     tag_files_with_ray,
-    tag_in_processes,
 )
 from posattn.data.stats import TreebankStats, reference_split, treebank_stats
 from posattn.data.text import sentence_lines
@@ -48,7 +55,7 @@ from posattn.model.storage import load_model
 from posattn.presentation import plots
 from posattn.presentation.compare_report import write_report
 from posattn.presentation.error_report import write_error_report
-from posattn.presentation.formats import FORMATS
+from posattn.presentation.formats import FORMATS, machine_format
 from posattn.presentation.shards import ShardSummary, shard_paths, write_shards
 from posattn.run_folder import RUNS_ROOT, RunFolder, latest_model
 from posattn.training.loop import Reporter, TrainResult
@@ -102,17 +109,32 @@ class PosTagger:
         sentences are tagged at a time, so an input of any size is tagged in memory that does
         not grow with it; with `workers` > 1, that many processes tag chunks side by side (one
         thread and one copy of the model each), and the output is the same."""
-        if chunk < 1:
-            raise PosattnError(f"chunk must be at least 1, not {chunk}")
+        for tagged in self._each_chunk(tag_chunk, _chunks(sentences, chunk), workers):
+            yield from tagged
+
+    def tag_to_text(
+        self,
+        sentences: Iterable[str] | Iterable[Sequence[str]],
+        output_format: str = "conllu",
+        chunk: int = 5000,
+        workers: int = 1,
+    ) -> Iterator[RenderedChunk]:
+        """`tag_stream`, written out: the text of each chunk of tagged sentences in a machine
+        format (`conllu`, `tsv` or `json`; sentences numbered from 1), in input order. With
+        `workers` > 1 the workers also write the text, which leaves the calling process little
+        to do but pass it on."""
+        render = functools.partial(render_chunk, render=machine_format(output_format))
+        chunks = numbered_chunks(_chunks(sentences, chunk))
+        yield from self._each_chunk(render, chunks, workers)
+
+    def _each_chunk(
+        self, task: Callable[[LoadedModel, Item], Result], chunks: Iterable[Item], workers: int
+    ) -> Iterator[Result]:
         if workers < 1:
             raise PosattnError(f"workers must be at least 1, not {workers}")
-        pending = _one_sentence_each(sentences)
-        chunks = iter(lambda: list(itertools.islice(pending, chunk)), [])
         if workers == 1:
-            for group in chunks:
-                yield from self.model.tag(group).sentences
-        else:
-            yield from tag_in_processes(self.path, chunks, workers, str(self.model.device))
+            return (task(self.model, chunk) for chunk in chunks)
+        return map_in_processes(self.path, task, chunks, workers, str(self.model.device))
 
     def tag_files(
         self,
@@ -191,6 +213,16 @@ class PosTagger:
         else:
             tokens = list(sentence)
         return self.model.attention_maps(tokens, layer, head, average_heads)
+
+
+def _chunks(
+    sentences: Iterable[str] | Iterable[Sequence[str]], size: int
+) -> Iterator[list[str | list[str]]]:
+    """The sentences (see `_one_sentence_each`) in lists of `size`, read as they are needed."""
+    if size < 1:
+        raise PosattnError(f"chunk must be at least 1, not {size}")
+    pending = _one_sentence_each(sentences)
+    return iter(lambda: list(itertools.islice(pending, size)), [])
 
 
 def _one_sentence_each(

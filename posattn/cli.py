@@ -445,29 +445,37 @@ def tag(
             # With a machine format on stdout, what is for people goes to stderr.
             people = error_console if chosen.for_machines else console
             given = (line.split() for line in sentences) if pretokenized else sentences
-            tagged = enumerate(tagger.tag_stream(given, workers=workers), start=1)
             show_progress = stream is not None and error_console.is_terminal and not no_progress
             with _tagging_progress(stream if show_progress else None) as advance:
-                for number, sentence in tagged:
+                if chosen.for_machines and not attention:
+                    # Written where it is tagged: with --workers, in the workers.
+                    for piece in tagger.tag_to_text(given, chosen.name, workers=workers):
+                        sys.stdout.write(piece.text)
+                        advance(piece.sentences, piece.tokens)
+                    return
+                tagged = tagger.tag_stream(given, workers=workers)
+                for number, sentence in enumerate(tagged, start=1):
                     write_sentence(console, sentence, number, chosen)
-                    advance(len(sentence))
+                    advance(1, len(sentence))
                     if attention:
                         maps = tagger.attention(sentence.forms, layer, head, average_heads)
                         show_attention(people, sentence, maps, plot)
 
 
 @contextmanager
-def _tagging_progress(stream: BinaryIO | None) -> Iterator[Callable[[int], None]]:
-    """`advance(tokens)` after each sentence written: a progress display on stderr while
-    `stream` (the input) is read, nothing without one."""
+def _tagging_progress(stream: BinaryIO | None) -> Iterator[Callable[[int, int], None]]:
+    """`advance(sentences, tokens)` after each piece of output: a progress display on stderr
+    while `stream` (the input) is read, nothing without one."""
     if stream is None:
-        yield lambda tokens: None
+        yield lambda sentences, tokens: None
         return
     from posattn.presentation.progress import TaggingProgress
 
     size = os.fstat(stream.fileno()).st_size if stream.seekable() else None
     with TaggingProgress(error_console, size or None) as progress:
-        yield lambda tokens: progress.advance(tokens, stream.tell() if size else None)
+        yield lambda sentences, tokens: progress.advance(
+            sentences, tokens, stream.tell() if size else None
+        )
 
 
 @contextmanager

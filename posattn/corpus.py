@@ -19,8 +19,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from posattn.data.text import sentence_lines, stream_sentences
 from posattn.errors import PosattnError
@@ -33,6 +34,45 @@ _model_of_this_worker: list[LoadedModel] = []
 """Set once in each worker process by `_load`: the state a process pool's initializer leaves
 for the tasks that run after it in the same process."""
 
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+@dataclass
+class RenderedChunk:
+    """Tagged sentences already written out in a machine format."""
+
+    text: str
+    sentences: int
+    tokens: int
+
+
+def tag_chunk(model: LoadedModel, chunk: Sequence[Sentence]) -> list[TaggedSentence]:
+    return model.tag(chunk).sentences
+
+
+def render_chunk(
+    model: LoadedModel,
+    numbered: tuple[int, Sequence[Sentence]],
+    render: Callable[[TaggedSentence, int], str],
+) -> RenderedChunk:
+    """Tag a chunk whose first sentence has number `numbered[0]` and render it: done where the
+    chunk is tagged, the parent process has nothing left to do but write."""
+    first, chunk = numbered
+    tagged = model.tag(chunk).sentences
+    text = "".join(render(sentence, number) for number, sentence in enumerate(tagged, first))
+    return RenderedChunk(text, len(tagged), sum(len(sentence) for sentence in tagged))
+
+
+def numbered_chunks(
+    chunks: Iterable[Sequence[Sentence]],
+) -> Iterator[tuple[int, Sequence[Sentence]]]:
+    """Each chunk with the 1-based number of its first sentence in the whole stream."""
+    first = 1
+    for chunk in chunks:
+        yield first, chunk
+        first += len(chunk)
+
 
 def _load(model_path: str, device: str) -> None:
     import torch
@@ -43,14 +83,20 @@ def _load(model_path: str, device: str) -> None:
     _model_of_this_worker.append(load_model(Path(model_path), device))
 
 
-def _tag(chunk: Sequence[Sentence]) -> list[TaggedSentence]:
-    return _model_of_this_worker[0].tag(chunk).sentences
+def _work(task: Callable[[LoadedModel, Item], Result], item: Item) -> Result:
+    return task(_model_of_this_worker[0], item)
 
 
-def tag_in_processes(
-    model_path: Path, chunks: Iterable[Sequence[Sentence]], workers: int, device: str = "cpu"
-) -> Iterator[TaggedSentence]:
-    """Tag each chunk in one of `workers` processes; yield the sentences in input order."""
+def map_in_processes(
+    model_path: Path,
+    task: Callable[[LoadedModel, Item], Result],
+    items: Iterable[Item],
+    workers: int,
+    device: str = "cpu",
+) -> Iterator[Result]:
+    """`task(model, item)` for each item, in one of `workers` processes that each load the
+    model once; results in input order. `task` must be a module-level function (or a
+    `functools.partial` of one), so that it can be sent to the workers."""
     # "spawn" starts each worker from scratch: forking a process that has already run torch
     # can leave the child's thread pools locked.
     pool = ProcessPoolExecutor(
@@ -59,19 +105,19 @@ def tag_in_processes(
         initializer=_load,
         initargs=(str(model_path), device),
     )
-    pending: deque[Future[list[TaggedSentence]]] = deque()
+    pending: deque[Future[Result]] = deque()
     try:
-        for chunk in chunks:
-            pending.append(pool.submit(_tag, chunk))
+        for item in items:
+            pending.append(pool.submit(_work, task, item))
             if len(pending) >= 2 * workers:
-                yield from _result(pending.popleft())
+                yield _result(pending.popleft())
         while pending:
-            yield from _result(pending.popleft())
+            yield _result(pending.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _result(future: Future[list[TaggedSentence]]) -> list[TaggedSentence]:
+def _result(future: Future[Result]) -> Result:
     try:
         return future.result()
     except BrokenProcessPool:
@@ -146,7 +192,7 @@ class _RayTagger:
                 origins.append(path)
                 sentences.append(sentence)
         tagged = np.empty(len(sentences), dtype=object)  # TaggedSentence objects, as they are
-        tagged[:] = _tag(sentences) if sentences else []
+        tagged[:] = tag_chunk(_model_of_this_worker[0], sentences) if sentences else []
         return {"path": np.array(origins, dtype=object), "sentence": tagged}
 
 
@@ -166,7 +212,8 @@ def tag_files_with_ray(
         ) from None
     for path in files:
         check_utf8(path)
-    logging.getLogger("ray").setLevel(logging.ERROR)  # its INFO lines would bury ours
+    for name in ("ray", "ray.data"):  # their INFO lines would bury ours
+        logging.getLogger(name).setLevel(logging.ERROR)
     if not ray.is_initialized():
         ray.init(
             address=os.environ.get("RAY_ADDRESS"),

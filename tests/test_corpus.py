@@ -65,6 +65,9 @@ def test_workers_tag_exactly_as_one_process(small_model: Path, corpus: list[Path
     together = [str(s) for s in tagger.tag_stream(lines, chunk=300, workers=2)]
     assert together == alone
     assert len(alone) == 2077
+    # Written out in the workers, numbered across chunks: the text one process writes.
+    written = tagger.tag_to_text(lines, "conllu", chunk=300, workers=2)
+    assert "".join(piece.text for piece in written) == conllu_of(tagger, lines)
 
 
 def test_files_are_tagged_into_one_shard_each(
@@ -140,6 +143,6 @@ def test_progress_shows_sentences_speed_and_eta() -> None:
     console = Console(file=screen, force_terminal=True, width=120)
     with TaggingProgress(console, total_bytes=1000) as progress:
         for _ in range(3):
-            progress.advance(tokens=10, bytes_read=500)
+            progress.advance(sentences=1, tokens=10, bytes_read=500)
     shown = screen.getvalue()
     assert "3 sentences" in shown and "tok/s" in shown and "ETA" in shown

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.table import Table
+
+from posattn.errors import PosattnError
 
 if TYPE_CHECKING:
     from posattn.model.inference import TaggedSentence
@@ -76,3 +78,12 @@ FORMATS: dict[str, OutputFormat] = {
         OutputFormat("json", to_json, for_machines=True),
     )
 }
+
+
+def machine_format(name: str) -> Callable[[TaggedSentence, int], str]:
+    """The writer of a machine format by name (`tsv`, `conllu`, `json`)."""
+    chosen = FORMATS.get(name)
+    if chosen is None or not chosen.for_machines:
+        machine = [f.name for f in FORMATS.values() if f.for_machines]
+        raise PosattnError(f"{name!r} is not a machine format (those are: {', '.join(machine)})")
+    return cast(Callable[["TaggedSentence", int], str], chosen.write)

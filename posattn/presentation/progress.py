@@ -157,9 +157,7 @@ class TaggingProgress:
             columns[1:1] = [BarColumn()]
             columns += [TextColumn("ETA"), TimeRemainingColumn()]
         self.progress = Progress(*columns, console=console, transient=False)
-        self.task = self.progress.add_task(
-            "tag", total=total_bytes, sentences=0, speed=0.0, tokens=0
-        )
+        self.task = self.progress.add_task("tag", total=total_bytes, sentences=0, speed=0.0)
         self.tokens = 0
 
     def __enter__(self) -> TaggingProgress:
@@ -169,14 +167,14 @@ class TaggingProgress:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
-    def advance(self, tokens: int, bytes_read: int | None) -> None:
-        """One more sentence of `tokens` written; `bytes_read` of the input so far."""
+    def advance(self, sentences: int, tokens: int, bytes_read: int | None) -> None:
+        """`sentences` more of `tokens` written; `bytes_read` of the input so far."""
         self.tokens += tokens
         task = self.progress.tasks[0]
         elapsed = task.elapsed or 0.0
         self.progress.update(
             self.task,
             completed=bytes_read if bytes_read is not None else 0,
-            sentences=task.fields["sentences"] + 1,
+            sentences=task.fields["sentences"] + sentences,
             speed=self.tokens / elapsed if elapsed > 0 else 0.0,
         )
