@@ -31,9 +31,10 @@ from posattn.corpus import (
     input_files,
     map_in_processes,
     numbered_chunks,
+    render_by_file,
     render_chunk,
+    render_files_locally,
     tag_chunk,
-    tag_files_locally,
     tag_files_with_ray,
 )
 from posattn.data.stats import TreebankStats, reference_split, treebank_stats
@@ -55,7 +56,7 @@ from posattn.model.storage import load_model
 from posattn.presentation import plots
 from posattn.presentation.compare_report import write_report
 from posattn.presentation.error_report import write_error_report
-from posattn.presentation.formats import FORMATS, machine_format
+from posattn.presentation.formats import machine_format
 from posattn.presentation.shards import ShardSummary, shard_paths, write_shards
 from posattn.run_folder import RUNS_ROOT, RunFolder, latest_model
 from posattn.training.loop import Reporter, TrainResult
@@ -151,13 +152,15 @@ class PosTagger:
         `"ray"` on a Ray cluster (the one at RAY_ADDRESS, else a local one; `pip install
         posattn[ray]`), with `workers` actors if more than 1, else one per CPU."""
         files = input_files([inputs] if isinstance(inputs, str | Path) else inputs)
-        chosen = FORMATS[output_format]
-        targets = shard_paths(files, Path(output), chosen)
+        render = machine_format(output_format)
+        targets = shard_paths(files, Path(output), output_format)
         if engine == "ray":
             tagged = tag_files_with_ray(self.path, files, workers if workers > 1 else None)
+            pieces = render_by_file(tagged, render)
         else:
-            tagged = tag_files_locally(lambda lines: self.tag_stream(lines, workers=workers), files)
-        return write_shards(tagged, files, targets, chosen)
+            each_chunk = functools.partial(self._each_chunk, workers=workers)
+            pieces = render_files_locally(each_chunk, files, render)
+        return write_shards(pieces, files, targets)
 
     def evaluate(
         self,

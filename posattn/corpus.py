@@ -11,7 +11,9 @@ tags them; the sentences come back in input order too, so both engines write the
 from __future__ import annotations
 
 import codecs
+import functools
 import glob
+import itertools
 import logging
 import multiprocessing
 import os
@@ -157,22 +159,39 @@ def check_utf8(path: Path) -> None:
                 raise PosattnError(f"{path}:{number}: not UTF-8 text (a binary file?)") from None
 
 
-def tag_files_locally(
-    tag_stream: Callable[[Iterator[str]], Iterator[TaggedSentence]], files: Sequence[Path]
-) -> Iterator[tuple[Path, TaggedSentence]]:
-    """The files' sentences, tagged by `tag_stream` (which keeps input order) as one stream,
-    each with the file it came from."""
-    origins: deque[Path] = deque()  # one entry per sentence read and not yet tagged
+def render_files_locally(
+    each_chunk: Callable[[Callable[..., RenderedChunk], Iterable[Any]], Iterator[RenderedChunk]],
+    files: Sequence[Path],
+    render: Callable[[TaggedSentence, int], str],
+    size: int = 5000,
+) -> Iterator[tuple[Path, RenderedChunk]]:
+    """Each file's sentences in chunks of at most `size` (a chunk never spans two files, and
+    numbers its sentences from the file's start), tagged and rendered by `each_chunk` (in
+    input order: here, or in worker processes), each with the file it came from."""
+    origins: deque[Path] = deque()  # one entry per chunk read and not yet tagged
 
-    def sentences() -> Iterator[str]:
+    def chunks() -> Iterator[tuple[int, list[str]]]:
         for path in files:
             with path.open("rb") as stream:
-                for sentence in stream_sentences(stream, str(path)):
+                sentences = stream_sentences(stream, str(path))
+                first = 1
+                while chunk := list(itertools.islice(sentences, size)):
                     origins.append(path)
-                    yield sentence
+                    yield first, chunk
+                    first += len(chunk)
 
-    for tagged in tag_stream(sentences()):
-        yield origins.popleft(), tagged
+    for rendered in each_chunk(functools.partial(render_chunk, render=render), chunks()):
+        yield origins.popleft(), rendered
+
+
+def render_by_file(
+    tagged: Iterable[tuple[Path, TaggedSentence]], render: Callable[[TaggedSentence, int], str]
+) -> Iterator[tuple[Path, RenderedChunk]]:
+    """Tagged sentences (a file's together, in order) rendered one by one, numbered from each
+    file's start."""
+    for path, group in itertools.groupby(tagged, key=lambda item: item[0]):
+        for number, (_, sentence) in enumerate(group, start=1):
+            yield path, RenderedChunk(render(sentence, number), 1, len(sentence))
 
 
 class _RayTagger:

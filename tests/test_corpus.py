@@ -82,6 +82,10 @@ def test_files_are_tagged_into_one_shard_each(
         shard = tmp_path / "out" / f"{path.stem}.conllu"
         assert shard.read_text() == conllu_of(tagger, path.read_text().splitlines())
     assert (tmp_path / "out" / "empty.conllu").read_text() == ""
+    # Rendered in two worker processes, chunk by chunk: the same shards.
+    tagger.tag_files([*corpus, empty], tmp_path / "out2", workers=2)
+    for name in ("dev.conllu", "test.conllu", "empty.conllu"):
+        assert (tmp_path / "out2" / name).read_text() == (tmp_path / "out" / name).read_text()
     assert summary.sentences == 2001 + 2077
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         ["dev.conllu", "test.conllu", "empty.conllu"]

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 
 from posattn.errors import PosattnError
 from posattn.files import atomic_writer
-from posattn.presentation.formats import OutputFormat
 
 if TYPE_CHECKING:
-    from posattn.model.inference import TaggedSentence
+    from posattn.corpus import RenderedChunk
 
 SUFFIXES = {"tsv": ".tsv", "conllu": ".conllu", "json": ".jsonl"}
 
@@ -27,17 +26,14 @@ class ShardSummary:
     tokens: int
 
 
-def shard_paths(files: Sequence[Path], output: Path, output_format: OutputFormat) -> list[Path]:
+def shard_paths(files: Sequence[Path], output: Path, output_format: str) -> list[Path]:
     """Where each input file's tags go: `output/<name without suffix><format's suffix>`. Two
     inputs with one name, or a shard that already exists, are refused before any work."""
-    if output_format.name not in SUFFIXES:
-        raise PosattnError(
-            f"--format {output_format.name} is for the terminal; shards are written as "
-            f"{', '.join(SUFFIXES)}"
-        )
+    if output_format not in SUFFIXES:
+        raise PosattnError(f"--format {output_format}: shards are written as {', '.join(SUFFIXES)}")
     if output.exists() and not output.is_dir():
         raise PosattnError(f"{output}: not a folder")
-    targets = [output / (path.stem + SUFFIXES[output_format.name]) for path in files]
+    targets = [output / (path.stem + SUFFIXES[output_format]) for path in files]
     seen: dict[Path, Path] = {}
     for path, target in zip(files, targets, strict=True):
         if target in seen:
@@ -49,27 +45,22 @@ def shard_paths(files: Sequence[Path], output: Path, output_format: OutputFormat
 
 
 def write_shards(
-    tagged: Iterable[tuple[Path, TaggedSentence]],
-    files: Sequence[Path],
-    targets: Sequence[Path],
-    output_format: OutputFormat,
+    pieces: Iterable[tuple[Path, RenderedChunk]], files: Sequence[Path], targets: Sequence[Path]
 ) -> ShardSummary:
-    """Write each file's tagged sentences (in input order, a file's sentences together) into
-    its shard; a file without sentences gets an empty shard."""
+    """Write each file's rendered text (in input order, a file's pieces together) into its
+    shard; a file without sentences gets an empty shard."""
     target_of = dict(zip(files, targets, strict=True))
     sentences = tokens = 0
-    written: list[Path] = []
-    for path, group in itertools.groupby(tagged, key=lambda item: item[0]):
+    written: set[Path] = set()
+    for path, group in itertools.groupby(pieces, key=lambda item: item[0]):
         with atomic_writer(target_of[path]) as out:
-            for number, (_, sentence) in enumerate(group, start=1):
-                text = output_format.write(sentence, number)
-                assert isinstance(text, str)  # shard formats are machine formats
-                out.write(text.encode("utf-8"))
-                sentences += 1
-                tokens += len(sentence)
-        written.append(target_of[path])
+            for _, piece in group:
+                out.write(piece.text.encode("utf-8"))
+                sentences += piece.sentences
+                tokens += piece.tokens
+        written.add(target_of[path])
     for target in targets:
         if target not in written:
             with atomic_writer(target):
-                written.append(target)
-    return ShardSummary([t for t in targets if t in written], sentences, tokens)
+                written.add(target)
+    return ShardSummary(list(targets), sentences, tokens)
