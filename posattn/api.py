@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from posattn.corpus import (
     Item,
     RenderedChunk,
     Result,
+    chunked,
     input_files,
     map_in_processes,
     numbered_chunks,
@@ -224,8 +224,7 @@ def _chunks(
     """The sentences (see `_one_sentence_each`) in lists of `size`, read as they are needed."""
     if size < 1:
         raise PosattnError(f"chunk must be at least 1, not {size}")
-    pending = _one_sentence_each(sentences)
-    return iter(lambda: list(itertools.islice(pending, size)), [])
+    return chunked(_one_sentence_each(sentences), size)
 
 
 def _one_sentence_each(

@@ -66,6 +66,12 @@ def render_chunk(
     return RenderedChunk(text, len(tagged), sum(len(sentence) for sentence in tagged))
 
 
+def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    """`items` in lists of `size` (the last one shorter), read only as they are needed."""
+    pending = iter(items)
+    return iter(lambda: list(itertools.islice(pending, size)), [])
+
+
 def numbered_chunks(
     chunks: Iterable[Sequence[Sentence]],
 ) -> Iterator[tuple[int, Sequence[Sentence]]]:
@@ -170,15 +176,12 @@ def render_files_locally(
     input order: here, or in worker processes), each with the file it came from."""
     origins: deque[Path] = deque()  # one entry per chunk read and not yet tagged
 
-    def chunks() -> Iterator[tuple[int, list[str]]]:
+    def chunks() -> Iterator[tuple[int, Sequence[Sentence]]]:
         for path in files:
             with path.open("rb") as stream:
-                sentences = stream_sentences(stream, str(path))
-                first = 1
-                while chunk := list(itertools.islice(sentences, size)):
+                for numbered in numbered_chunks(chunked(stream_sentences(stream, str(path)), size)):
                     origins.append(path)
-                    yield first, chunk
-                    first += len(chunk)
+                    yield numbered
 
     for rendered in each_chunk(functools.partial(render_chunk, render=render), chunks()):
         yield origins.popleft(), rendered
