@@ -23,6 +23,7 @@ _EXPORTS = {
     "compare": "posattn.api",
     "draw_curves": "posattn.api",
     "download": "posattn.data.download",
+    "known_treebanks": "posattn.data.download",
     "treebank_overview": "posattn.api",
     "make_config": "posattn.api",
     "Config": "posattn.config",
@@ -47,6 +48,7 @@ __all__ = [
     "compare",
     "download",
     "draw_curves",
+    "known_treebanks",
     "load",
     "make_config",
     "resume",
@@ -66,7 +68,7 @@ if TYPE_CHECKING:
         treebank_overview,
     )
     from posattn.config import Config
-    from posattn.data.download import download
+    from posattn.data.download import download, known_treebanks
     from posattn.errors import PosattnError
     from posattn.evaluation.scores import Evaluation
     from posattn.model.inference import Document, TaggedSentence, Token

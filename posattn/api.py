@@ -87,6 +87,17 @@ class PosTagger:
         return dict(self.model.meta.get("metrics", {}))
 
     @property
+    def treebank(self) -> str:
+        """The treebank it was trained on (`en_ewt`), as its files name it."""
+        return self.model.vocabs.treebank or self.config.data.treebank
+
+    @property
+    def tokenizer(self) -> str:
+        """How it splits raw text: `english` rules, or `neutral` ones for other languages (each
+        with what it learned from its treebank's tokens)."""
+        return self.model.vocabs.tokenizer.rules
+
+    @property
     def tags(self) -> list[str]:
         """The tags the model can predict."""
         return list(self.model.vocabs.tags.itos)

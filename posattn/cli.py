@@ -440,6 +440,11 @@ def tag(
             if plot is not None and next(lines, None) is not None:
                 raise PosattnError("--plot draws one sentence; the input has more")
             tagger = api.load(model)
+            if not pretokenized and tagger.tokenizer == "neutral":
+                error_console.print(
+                    f"split into words by the language-neutral tokenizer, with what it learned "
+                    f"from {tagger.treebank}'s tokens"
+                )
             sentences = itertools.chain([first], lines)
             chosen = FORMATS[output_format.value]
             # With a machine format on stdout, what is for people goes to stderr.
@@ -622,12 +627,28 @@ def plot(
 def data_download(
     treebank: Annotated[str, typer.Argument(metavar="NAME", help="Which treebank.")] = "en_ewt",
 ) -> None:
-    """Download a treebank release into the cache and verify its checksums."""
+    """Download a treebank of the pinned UD release into the cache and verify its checksums
+    (`posattn data list` shows the known ones)."""
     with reported_errors():
         from posattn.data.download import download
 
-        folder = download(treebank)
-        console.print(f"{treebank}: verified files in [bold]{folder}[/]")
+        done = download(treebank)
+        console.print(f"{treebank}: verified files in [bold]{done.folder}[/]")
+        if not done.pinned:
+            console.print(
+                f"posattn does not pin this release's checksums: those of the first download "
+                f"are in {done.folder / 'SHA256SUMS'}, and later downloads are checked against them"
+            )
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """The treebanks `posattn data download NAME` knows, and which are downloaded."""
+    with reported_errors():
+        from posattn.data.download import known_treebanks
+        from posattn.presentation.tables import print_known_treebanks
+
+        print_known_treebanks(console, known_treebanks())
 
 
 @data_app.command("stats")

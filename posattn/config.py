@@ -29,6 +29,7 @@ Position = Literal["none", "sinusoidal", "learned", "relative"]
 EncoderKind = Literal["attention", "fc", "window", "cnn", "bilstm"]
 CharEncoderKind = Literal["cnn", "multicnn", "bilstm"]
 Device = Literal["auto", "cpu", "cuda"]
+Target = Literal["upos", "xpos", "feats"]
 
 
 @dataclass
@@ -84,9 +85,15 @@ class ModelConfig:
     """Kernel width of a depthwise convolution inside each attention block, after the attention
     (Conformer's convolution module), so every layer also mixes its +-width//2 neighbours with
     weights by offset (0: none)."""
-    xpos_weight: float = 0.0
-    """Weight of a second classifier's loss that predicts the treebank's XPOS tags from the same
-    encoder (multi-task learning; 0: UPOS only)."""
+    output: Literal["softmax", "crf"] = "softmax"
+    """softmax: each token's tag on its own; crf: a linear-chain CRF that also learns which tag
+    follows which, trained on whole tag sequences (tagging takes each token's marginal)."""
+    targets: list[Target] = field(default_factory=lambda: ["upos"])
+    """What the model predicts: UPOS always; also `xpos` (the treebank's own tags) and `feats`
+    (each word's morphological features, its whole FEATS string as one label), each by its
+    own classifier on the same encoder."""
+    target_weight: float = 0.5
+    """The weight of each loss besides UPOS's (XPOS, FEATS)."""
 
 
 @dataclass
@@ -171,7 +178,12 @@ def validate(config: Config) -> None:
             "model.block_conv",
             "must be 0 (none) or an odd width",
         ),
-        (m.xpos_weight >= 0, "model.xpos_weight", "must be 0 or more"),
+        (
+            m.targets[:1] == ["upos"] and len(set(m.targets)) == len(m.targets),
+            "model.targets",
+            f"{m.targets}: must start with upos and name each target once (upos, xpos, feats)",
+        ),
+        (m.target_weight > 0, "model.target_weight", "must be positive"),
         (
             m.char_encoder != "bilstm" or m.char_channels % 2 == 0,
             "model.char_channels",
@@ -282,10 +294,19 @@ def _build_section(section: str, values: dict[str, Any]) -> Any:
 ADDED_LATER: dict[tuple[str, str], Any] = {
     ("model", "char_encoder"): "cnn",
     ("model", "block_conv"): 0,
-    ("model", "xpos_weight"): 0.0,
+    ("model", "targets"): ["upos"],
 }
 """Keys added after models and runs were first saved, with the value that means what those
 models did: a saved config without them is read with these, not with today's defaults."""
+
+
+def _renamed_keys(model: dict[str, Any]) -> None:
+    """`model.xpos_weight: W` (an XPOS classifier as a second task, before there were targets)
+    is `model.targets: [upos, xpos]` with `model.target_weight: W`."""
+    weight = model.pop("xpos_weight", 0.0)
+    if weight:
+        model.setdefault("targets", ["upos", "xpos"])
+        model.setdefault("target_weight", weight)
 
 
 def saved_config(raw: dict[str, Any]) -> Config:
@@ -296,6 +317,8 @@ def saved_config(raw: dict[str, Any]) -> Config:
     completed = {
         key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()
     }
+    if isinstance(completed.get("model"), dict):
+        _renamed_keys(completed["model"])
     for (section, key), value in ADDED_LATER.items():
         if isinstance(completed.get(section), dict):
             completed[section].setdefault(key, value)

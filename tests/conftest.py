@@ -1,9 +1,11 @@
-"""Shared fixtures: tiny generated treebanks for unit tests, the real EWT folder for one e2e run."""
+"""Shared fixtures: tiny generated treebanks for unit tests, real EWT for the end-to-end runs
+(the full treebank where it is found, else the slice under tests/data/, so nothing skips)."""
 
 from __future__ import annotations
 
 import os
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 from PIL import Image
 
 SHARED_EWT = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_ewt"
+EWT_SLICE = Path(__file__).resolve().parent / "data" / "en_ewt_slice"
 
 
 @pytest.fixture(autouse=True)
@@ -24,10 +27,30 @@ def isolated_cache(
 
 @pytest.fixture(scope="session")
 def ewt_dir() -> Path:
+    """The full EWT (POSATTN_DATA_DIR or ../shared) where it is found, else the test slice."""
     folder = Path(os.environ.get("POSATTN_DATA_DIR", SHARED_EWT))
-    if not (folder / "en_ewt-ud-train.conllu").is_file():
-        pytest.skip(f"EWT not found in {folder}; set POSATTN_DATA_DIR")
-    return folder
+    return folder if (folder / "en_ewt-ud-train.conllu").is_file() else EWT_SLICE
+
+
+@pytest.fixture(scope="session")
+def full_ewt(ewt_dir: Path) -> bool:
+    """Whether the tests run on the whole treebank, where checks of its full size hold."""
+    return ewt_dir != EWT_SLICE
+
+
+@dataclass(frozen=True)
+class SplitSize:
+    sentences: int
+    words: int
+
+
+def split_size(conllu_file: Path) -> SplitSize:
+    """Sentences and syntactic words of a CoNLL-U file (not multiword ranges, not empty nodes)."""
+    lines = conllu_file.read_text(encoding="utf-8").splitlines()
+    return SplitSize(
+        sentences=sum(line.startswith("# text = ") for line in lines),
+        words=sum(line.split("\t", 1)[0].isdigit() for line in lines),
+    )
 
 
 def conllu_sentence(words: list[tuple[str, str]], text: str | None = None) -> str:
@@ -41,7 +64,7 @@ def write_treebank(folder: Path, splits: dict[str, list[list[tuple[str, str]]]])
     folder.mkdir(parents=True, exist_ok=True)
     for split, sentences in splits.items():
         text = "".join(conllu_sentence(sentence) for sentence in sentences)
-        (folder / f"xx_toy-ud-{split}.conllu").write_text(text, encoding="utf-8")
+        (folder / f"en_toy-ud-{split}.conllu").write_text(text, encoding="utf-8")
     return folder
 
 

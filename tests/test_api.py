@@ -49,7 +49,7 @@ def test_tag_pretokenised_and_lists_of_sentences(trained: tuple[Path, Path]) -> 
 
 def test_evaluate_gives_what_eval_json_prints(trained: tuple[Path, Path], tmp_path: Path) -> None:
     run, data = trained
-    test_file = data / "xx_toy-ud-test.conllu"
+    test_file = data / "en_toy-ud-test.conllu"
     evaluation = posattn.load(run).evaluate(test_file, report=tmp_path / "report")
     assert evaluation.tokens == 250 and evaluation.accuracy > 0.98
     printed = CliRunner().invoke(

@@ -1,6 +1,7 @@
 """`posattn data download` against a local HTTP server (127.0.0.1) serving the shared EWT files."""
 
 import functools
+import hashlib
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,8 @@ from posattn.cli import app
 from posattn.data import download as data
 from posattn.data.treebank import resolve_data_dir
 from posattn.errors import PosattnError
+
+from .conftest import write_treebank
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -36,12 +39,24 @@ def server(ewt_dir: Path) -> Iterator[str]:
     httpd.server_close()
 
 
+@pytest.fixture
+def served(ewt_dir: Path, full_ewt: bool) -> dict[str, str]:
+    """SHA-256 of each file the test server serves: the release's own on the full treebank."""
+    names = data.RELEASES["en_ewt"].sha256
+    sha256 = {name: hashlib.sha256((ewt_dir / name).read_bytes()).hexdigest() for name in names}
+    if full_ewt:
+        assert sha256 == data.RELEASES["en_ewt"].sha256
+    return sha256
+
+
 def use_release(monkeypatch: pytest.MonkeyPatch, url: str, sha256: dict[str, str]) -> None:
     monkeypatch.setitem(data.RELEASES, "en_ewt", data.Release("en_ewt", url, sha256))
 
 
-def test_download_verifies_and_caches(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_release(monkeypatch, server + "/{file}", data.RELEASES["en_ewt"].sha256)
+def test_download_verifies_and_caches(
+    server: str, served: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_release(monkeypatch, server + "/{file}", served)
     result = CliRunner().invoke(app, ["data", "download", "en_ewt"])
     assert result.exit_code == 0, result.output
     folder = data.cache_root() / "treebanks" / "en_ewt"
@@ -80,14 +95,14 @@ class CuttingHandler(QuietHandler):
 
 
 def test_a_broken_transfer_keeps_nothing_and_a_retry_starts_over(
-    ewt_dir: Path, server: str, monkeypatch: pytest.MonkeyPatch
+    ewt_dir: Path, server: str, served: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     handler = functools.partial(CuttingHandler, directory=str(ewt_dir))
     cutting = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=cutting.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{cutting.server_address[1]}/{{file}}"
-        use_release(monkeypatch, url, data.RELEASES["en_ewt"].sha256)
+        use_release(monkeypatch, url, served)
         result = CliRunner().invoke(app, ["data", "download", "en_ewt"])
     finally:
         cutting.shutdown()
@@ -97,6 +112,48 @@ def test_a_broken_transfer_keeps_nothing_and_a_retry_starts_over(
     folder = data.cache_root() / "treebanks" / "en_ewt"
     assert list(folder.iterdir()) == []
 
-    use_release(monkeypatch, server + "/{file}", data.RELEASES["en_ewt"].sha256)
-    assert data.download("en_ewt") == folder
+    use_release(monkeypatch, server + "/{file}", served)
+    assert data.download("en_ewt").folder == folder
     assert sorted(p.name for p in folder.iterdir()) == sorted(data.RELEASES["en_ewt"].sha256)
+
+
+def test_a_release_without_pinned_checksums_records_them_at_first_download(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = write_treebank(
+        tmp_path / "served", {split: [[("Hallo", "INTJ")]] for split in ("train", "dev", "test")}
+    )
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(served))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/{{file}}"
+        names = [f"xx_toy-ud-{split}.conllu" for split in ("train", "dev", "test")]
+        release = data.Release("xx_toy", url, dict.fromkeys(names), "Toy", "UD_Toy-Test")
+        monkeypatch.setitem(data.RELEASES, "xx_toy", release)
+        first = CliRunner().invoke(app, ["data", "download", "xx_toy"])
+        assert first.exit_code == 0, first.output
+        assert "does not pin this release's checksums" in first.output
+        folder = data.cache_root() / "treebanks" / "xx_toy"
+        recorded = (folder / "SHA256SUMS").read_text().splitlines()
+        train = hashlib.sha256((served / names[0]).read_bytes()).hexdigest()
+        assert f"{train}  {names[0]}" in recorded and len(recorded) == 3
+        listed = CliRunner().invoke(app, ["data", "list"])
+        assert listed.exit_code == 0 and "xx_toy" in listed.output
+        toy = next(known for known in data.known_treebanks() if known.name == "xx_toy")
+        assert (toy.source, toy.pinned, toy.downloaded) == ("UD_Toy-Test", False, folder)
+        # The server's file changes; the copy in the cache was lost: the new bytes are refused.
+        (served / names[0]).write_text("1\tHallo\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n")
+        (folder / names[0]).unlink()
+        with pytest.raises(PosattnError, match="checksum mismatch"):
+            data.download("xx_toy")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_an_unknown_treebank_points_to_the_list_and_to_data_dir() -> None:
+    result = CliRunner().invoke(app, ["data", "download", "xx_nothing"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "posattn data list" in result.output and "--data-dir" in result.output

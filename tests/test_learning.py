@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from posattn.config import load_config
-from posattn.data.batching import make_batch
 from posattn.data.treebank import TreebankSplits
 from posattn.errors import PosattnError
 from posattn.model.inference import predict
@@ -30,6 +29,14 @@ def toy_xpos(words: list[list[str]], tags: list[list[str]]) -> list[list[str]]:
     ]
 
 
+def toy_feats(words: list[list[str]]) -> list[list[str]]:
+    """Features only the word's spelling tells: past tense for the verbs ending in -d."""
+    return [
+        ["Tense=Past|VerbForm=Fin" if w.endswith("d") or w == "took" else "_" for w in sentence]
+        for sentence in words
+    ]
+
+
 def train_toy(output: Path, *overrides: str) -> float:
     train_words, train_tags = toy_language(400, seed=1)
     dev_words, dev_tags = toy_language(50, seed=2)
@@ -44,8 +51,10 @@ def train_toy(output: Path, *overrides: str) -> float:
             *overrides,
         ],
     )
-    xpos = toy_xpos(train_words, train_tags)
-    data = TreebankSplits(train_words, train_tags, dev_words, dev_tags, *trees, train_xpos=xpos)
+    targets = {"xpos": toy_xpos(train_words, train_tags), "feats": toy_feats(train_words)}
+    data = TreebankSplits(
+        train_words, train_tags, dev_words, dev_tags, *trees, train_targets=targets
+    )
     return train(config, output, data=data).best_dev_accuracy
 
 
@@ -113,28 +122,35 @@ def test_learned_positions_check_sentence_lengths_before_training(tmp_path: Path
     assert not (tmp_path / "model.json").exists()
 
 
-def test_a_second_classifier_learns_the_xpos_tags(tmp_path: Path) -> None:
-    assert train_toy(tmp_path, "model.xpos_weight=1.0", "model.block_conv=3") > 0.98
+def test_more_classifiers_learn_the_xpos_tags_and_features(tmp_path: Path) -> None:
+    overrides = ("model.targets=[upos,xpos,feats]", "model.target_weight=1.0", "model.block_conv=3")
+    assert train_toy(tmp_path, *overrides) > 0.98
     loaded = load_model(tmp_path)
-    assert loaded.vocabs.xpos is not None and loaded.tagger.xpos_classifier is not None
+    assert set(loaded.vocabs.targets) == {"xpos", "feats"}
     words, tags = toy_language(50, seed=2)
-    gold = toy_xpos(words, tags)
-    batch = make_batch(words, loaded.vocabs)
-    hidden, _ = loaded.tagger.encode(batch)
-    guessed = loaded.tagger.xpos_classifier(hidden).argmax(-1)
-    correct = sum(
-        loaded.vocabs.xpos.itos[guessed[row, i]] == tag
-        for row, sentence in enumerate(gold)
-        for i, tag in enumerate(sentence)
-    )
-    assert correct / sum(map(len, gold)) > 0.98  # VBD vs VBP: only the verb's spelling tells
+    predictions = predict(loaded.tagger, loaded.vocabs, words)
+    for name, gold in (("xpos", toy_xpos(words, tags)), ("feats", toy_feats(words))):
+        guessed = [p.targets[name] for p in predictions]
+        pairs = [
+            (g, p)
+            for gs, ps in zip(gold, guessed, strict=True)
+            for g, p in zip(gs, ps, strict=True)
+        ]
+        # VBD vs VBP, Tense=Past or not: only the verb's spelling tells
+        assert sum(g == p for g, p in pairs) / len(pairs) > 0.98, name
 
 
-def test_an_xpos_classifier_needs_xpos_tags(tmp_path: Path) -> None:
+def test_a_target_needs_its_labels_in_the_training_data(tmp_path: Path) -> None:
     words, tags = toy_language(40, seed=1)
-    config = load_config(TOY_CONFIG, ["model.xpos_weight=0.5", "train.epochs=1"])
-    with pytest.raises(PosattnError, match="needs the XPOS tags"):
+    config = load_config(TOY_CONFIG, ["model.targets=[upos,xpos]", "train.epochs=1"])
+    with pytest.raises(PosattnError, match="xpos needs the xpos of the training data"):
         train(config, tmp_path, data=TreebankSplits(words, tags, words, tags))
+    no_feats = {"feats": [["_"] * len(sentence) for sentence in words]}
+    config = load_config(TOY_CONFIG, ["model.targets=[upos,feats]", "train.epochs=1"])
+    with pytest.raises(PosattnError, match="the training data has no feats"):
+        train(
+            config, tmp_path, data=TreebankSplits(words, tags, words, tags, train_targets=no_feats)
+        )
 
 
 def test_a_student_learns_from_its_teachers_distributions(tmp_path: Path) -> None:
@@ -157,3 +173,11 @@ def test_a_teacher_that_cannot_tag_every_tag_is_refused(tmp_path: Path) -> None:
     config = load_config(TOY_CONFIG, [teachers, "train.epochs=1"])
     with pytest.raises(PosattnError, match="this teacher cannot tag SYM"):
         train(config, tmp_path / "student", data=TreebankSplits(words, tags, words, tags))
+
+
+def test_a_crf_output_layer_learns_the_tags(tmp_path: Path) -> None:
+    assert train_toy(tmp_path, "model.output=crf") > 0.98
+    loaded = load_model(tmp_path)
+    assert loaded.tagger.crf is not None
+    tags = predict(loaded.tagger, loaded.vocabs, [["they", "saw", "the", "saw", "."]])[0].tags
+    assert tags == ["PRON", "VERB", "DET", "NOUN", "PUNCT"]

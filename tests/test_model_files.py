@@ -1,6 +1,7 @@
 """Model files: nothing is unpickled, and a damaged, altered or mismatched file is refused with
 one line naming it."""
 
+import dataclasses
 import pickle
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 from posattn.config import Config, ModelConfig
-from posattn.data.vocab import Vocabularies
+from posattn.data.vocab import Vocab, Vocabularies
 from posattn.errors import PosattnError
 from posattn.model import Tagger
 from posattn.model.storage import load_model, load_tensors, save_model, save_tensors
@@ -112,8 +113,33 @@ def test_a_model_saved_before_newer_keys_existed_loads_as_it_was_trained(model_d
     path = RunFolder(model_dir).model
     save_model(path, tagger, VOCABS, old, {"epoch": 1})
     tensors, header = load_tensors(path)
-    for key in ("block_conv", "char_encoder", "xpos_weight"):
+    for key in ("block_conv", "char_encoder", "targets", "target_weight"):
         del header["config"]["model"][key]
     save_tensors(path, tensors, header)
     loaded = load_model(model_dir)
     assert loaded.config.model.block_conv == 0 and loaded.config.model.char_encoder == "cnn"
+
+
+def test_an_xpos_classifier_saved_before_there_were_targets_loads(model_dir: Path) -> None:
+    """Then `model.xpos_weight: W` with weights `xpos_classifier.*` and a vocabulary `xpos`;
+    now `model.targets: [upos, xpos]`, `model.target_weight: W`, `target_classifiers.xpos.*`."""
+    vocabs = dataclasses.replace(VOCABS, targets={"xpos": Vocab(["NN", "VBD"], specials=())})
+    config = dataclasses.replace(
+        CONFIG, model=dataclasses.replace(CONFIG.model, targets=["upos", "xpos"])
+    )
+    tagger = Tagger.for_vocabularies(config.model, vocabs)
+    path = RunFolder(model_dir).model
+    save_model(path, tagger, vocabs, config, {"epoch": 1})
+    tensors, header = load_tensors(path)
+    model = header["config"]["model"]
+    del model["targets"], model["target_weight"]
+    model["xpos_weight"] = 0.3
+    header["vocabularies"]["xpos"] = header["vocabularies"].pop("targets")["xpos"]
+    new = "target_classifiers.xpos."
+    old = {name.replace(new, "xpos_classifier."): value for name, value in tensors.items()}
+    save_tensors(path, old, header)
+    loaded = load_model(model_dir)
+    assert loaded.config.model.targets == ["upos", "xpos"]
+    assert loaded.config.model.target_weight == 0.3
+    assert loaded.vocabs.targets["xpos"].itos == ["NN", "VBD"]
+    assert torch.equal(loaded.tagger.state_dict()[new + "weight"], tensors[new + "weight"])

@@ -152,7 +152,7 @@ def test_yaml_mistakes_name_the_file_or_the_option(tmp_path: Path) -> None:
 def test_a_split_file_that_is_not_a_file(data: Path, tmp_path: Path, kind: str) -> None:
     folder = tmp_path / "data"
     shutil.copytree(data, folder)
-    train_file = folder / "xx_toy-ud-train.conllu"
+    train_file = folder / "en_toy-ud-train.conllu"
     train_file.unlink()
     if kind == "folder":
         train_file.mkdir()
@@ -168,9 +168,9 @@ def test_a_split_file_that_is_not_a_file(data: Path, tmp_path: Path, kind: str) 
 def test_an_unreadable_split_file(data: Path, tmp_path: Path) -> None:
     folder = tmp_path / "data"
     shutil.copytree(data, folder)
-    (folder / "xx_toy-ud-dev.conllu").chmod(0)
+    (folder / "en_toy-ud-dev.conllu").chmod(0)
     result = runner.invoke(app, ["train", "-c", str(QUICK), "--data-dir", str(folder), *TINY])
-    assert_one_line(result, "xx_toy-ud-dev.conllu: cannot read (permission denied)")
+    assert_one_line(result, "en_toy-ud-dev.conllu: cannot read (permission denied)")
 
 
 def test_a_model_too_big_for_memory_is_refused_before_allocating(

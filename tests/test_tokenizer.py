@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from posattn.data.conllu import read_conllu
-from posattn.data.tokenizer import TokenizerLexicon, tokenize, tokenize_text
+from posattn.data.tokenizer import TokenizerLexicon, WrittenToken, tokenize, tokenize_text
 from posattn.data.treebank import COLUMNS, surface_tokens
 from posattn.evaluation.segmentation import RawTextScores, TaggedToken
 
@@ -88,8 +88,9 @@ def test_the_lexicon_learns_what_the_treebank_keeps_whole_and_splits() -> None:
     assert TokenizerLexicon.from_json(lexicon.to_json()) == lexicon
 
 
-def test_ewt_words_are_reproduced(ewt_dir: Path) -> None:
-    """Word F1 >= 99.0 on EWT test, learning from EWT train only (README: Tokenization)."""
+def test_ewt_words_are_reproduced(ewt_dir: Path, full_ewt: bool) -> None:
+    """Word F1 >= 99.0 on EWT test, learning from EWT train only (README: Tokenization); on the
+    test slice, with a lexicon learned from its 419 training sentences, >= 98.5."""
 
     def columns(split: str) -> dict[str, list[object]]:
         rows = list(read_conllu(ewt_dir / f"en_ewt-ud-{split}.conllu"))
@@ -101,5 +102,21 @@ def test_ewt_words_are_reproduced(ewt_dir: Path) -> None:
     for text, tokens in zip(test["text"], surface_tokens(test), strict=True):
         system = [TaggedToken(t.form, t.words) for t in tokenize_text(str(text), lexicon)]
         scores.add([TaggedToken(form, words) for form, words, _ in tokens], system)
-    assert scores.words.f1 >= 0.99, scores.to_json()
-    assert scores.exact_sentences / scores.sentences > 0.95
+    assert scores.words.f1 >= (0.99 if full_ewt else 0.985), scores.to_json()
+    assert scores.exact_sentences / scores.sentences > (0.95 if full_ewt else 0.9)
+
+
+def test_other_languages_get_neutral_rules_and_learn_the_rest() -> None:
+    """No English clitics or abbreviations; an elided word keeps its apostrophe; what the
+    treebank shows (a multiword token, a word kept whole) is learned as for English."""
+    sentence: list[WrittenToken] = [
+        ("L'", ("L'",), False), ("homme", ("homme",), True), ("du", ("de", "le"), True),
+        ("village", ("village",), True), ("vient", ("vient",), True),
+        ("aujourd'hui", ("aujourd'hui",), False), (".", (".",), False),
+    ]  # fmt: skip
+    lexicon = TokenizerLexicon.learn([sentence] * 3, rules="neutral")
+    assert lexicon.rules == "neutral" and "aujourd'hui" in lexicon.whole
+    tokens = tokenize_text("L'homme du village vient aujourd'hui.", lexicon)
+    assert [(t.form, t.words) for t in tokens] == [(form, words) for form, words, _ in sentence]
+    assert tokenize("Qu'il don't Mr. X", lexicon) == ["Qu'", "il", "don'", "t", "Mr", ".", "X"]
+    assert TokenizerLexicon.from_json(lexicon.to_json()) == lexicon

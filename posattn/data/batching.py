@@ -23,8 +23,9 @@ class Batch:
     graph: torch.Tensor | None = None
     """(batch, seq, seq) True where token i and token j are linked in the dependency tree (either
     is the other's head) or i == j; given only when the sentences' trees are."""
-    xpos: torch.Tensor | None = None
-    """(batch, seq) XPOS tag ids, IGNORE_INDEX at padding; given only to train an XPOS head."""
+    targets: dict[str, torch.Tensor] = field(default_factory=dict)
+    """(batch, seq) label ids of each target besides UPOS (`xpos`, `feats`), IGNORE_INDEX at
+    padding; given only to train the model's classifiers for them."""
     soft_tags: torch.Tensor | None = None
     """(batch, seq, tags) teachers' tag distributions, zeros at padding; only to distill."""
     forms: list[str] = field(default_factory=list)
@@ -41,7 +42,7 @@ class Batch:
             tags=self.tags.to(device),
             mask=self.mask.to(device),
             graph=None if self.graph is None else self.graph.to(device),
-            xpos=None if self.xpos is None else self.xpos.to(device),
+            targets={name: ids.to(device) for name, ids in self.targets.items()},
             soft_tags=None if self.soft_tags is None else self.soft_tags.to(device),
             forms=self.forms,
             spelling=None if self.spelling is None else self.spelling.to(device),
@@ -58,14 +59,15 @@ def make_batch(
     tags: list[list[str]] | None = None,
     max_word_length: int = 24,
     heads: list[list[int]] | None = None,
-    xpos: list[list[str]] | None = None,
+    targets: dict[str, list[list[str]]] | None = None,
     soft_tags: list[torch.Tensor] | None = None,
 ) -> Batch:
     """Pad a list of tokenised sentences into one Batch.
 
     Each distinct form is run through the character encoder once per batch (`type_chars`),
     which is several times cheaper than once per token. `heads` (each word's head, 1-based, 0
-    for the root or none) give the batch its dependency `graph`.
+    for the root or none) give the batch its dependency `graph`. `targets`: the labels of the
+    targets besides UPOS the model learns.
     """
     length = max(len(sentence) for sentence in sentences)
     padding = [0] * length
@@ -84,7 +86,10 @@ def make_batch(
         tags=_tag_ids(tags or [[] for _ in sentences], vocabs.tags, length),
         mask=torch.tensor([[True] * len(s) + [False] * (length - len(s)) for s in sentences]),
         graph=None if heads is None else dependency_graph(heads, length),
-        xpos=None if xpos is None or vocabs.xpos is None else _tag_ids(xpos, vocabs.xpos, length),
+        targets={
+            name: _tag_ids(labels, vocabs.targets[name], length)
+            for name, labels in (targets or {}).items()
+        },
         soft_tags=None
         if soft_tags is None
         else torch.nn.utils.rnn.pad_sequence(soft_tags, batch_first=True),

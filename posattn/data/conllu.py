@@ -75,10 +75,16 @@ def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dic
         "words": [token["form"] for token in words],
         "upos": [token["upos"] for token in words],
         "xpos": [token["xpos"] or "_" for token in words],
+        "feats": [_feats(token["feats"]) for token in words],
         "heads": [token["head"] if isinstance(token["head"], int) else 0 for token in words],
         "lines": lines,
         **_surface(tokens, [token["form"] for token in words]),
     }
+
+
+def _feats(feats: dict[str, str] | None) -> str:
+    """A word's FEATS as the file writes them (`Number=Sing|Person=3`), `_` for none."""
+    return "|".join(f"{name}={value}" for name, value in feats.items()) if feats else "_"
 
 
 def _surface(tokens: Any, words: list[str]) -> dict[str, Any]:

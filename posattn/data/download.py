@@ -14,32 +14,71 @@ from pathlib import Path
 
 from posattn.errors import PosattnError
 
+UD_RELEASE = "r2.16"
+"""The Universal Dependencies release posattn downloads from (May 2025)."""
+
+
+UD_GITHUB = "https://raw.githubusercontent.com/UniversalDependencies/"
+
 
 @dataclass(frozen=True)
 class Release:
-    """A treebank posattn knows how to download, pinned to one release and checksummed."""
+    """A treebank posattn knows how to download, pinned to one release."""
 
     name: str
     url: str
-    sha256: dict[str, str]
+    """Where each file is, with `{file}` for its name."""
+    sha256: dict[str, str | None]
+    """Each file's SHA-256, or None where posattn does not know it: then the first download
+    records it (SHA256SUMS in the cache folder) and later downloads are checked against that."""
+    language: str = "English"
+    repository: str = ""
+    """The UD repository (`UD_German-GSD`), for treebanks of the UD release."""
+
+    @property
+    def pinned(self) -> bool:
+        return all(self.sha256.values())
+
+
+def ud_release(name: str, language: str, repository: str, **sha256: str) -> Release:
+    """A treebank of the UD release by its UD name (`de_gsd`) and repository (`UD_German-GSD`)."""
+    files = [f"{name}-ud-{split}.conllu" for split in ("train", "dev", "test")]
+    return Release(
+        name=name,
+        url=f"{UD_GITHUB}{repository}/{UD_RELEASE}/{{file}}",
+        sha256={file: sha256.get(file.split("-ud-")[1].removesuffix(".conllu")) for file in files},
+        language=language,
+        repository=repository,
+    )
 
 
 RELEASES = {
-    "en_ewt": Release(
-        name="en_ewt",
-        url="https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/r2.16/{file}",
-        sha256={
-            "en_ewt-ud-train.conllu": (
-                "3fb78e2b55482c8ee00caa653af436c88c9e5bc9a73ce26e4ae3ddc79d2b7e7b"
-            ),
-            "en_ewt-ud-dev.conllu": (
-                "531a54ff90d6ab12201c5a50c3e78e6ddac4de69abc4bce5d275d3cd29efe2b6"
-            ),
-            "en_ewt-ud-test.conllu": (
-                "e266e515a0a7547657ed3d90d9ba46487d6bd251f27ad4269d4e8a427c8555cd"
-            ),
-        },
-    )
+    release.name: release
+    for release in [
+        ud_release(
+            "en_ewt",
+            "English",
+            "UD_English-EWT",
+            train="3fb78e2b55482c8ee00caa653af436c88c9e5bc9a73ce26e4ae3ddc79d2b7e7b",
+            dev="531a54ff90d6ab12201c5a50c3e78e6ddac4de69abc4bce5d275d3cd29efe2b6",
+            test="e266e515a0a7547657ed3d90d9ba46487d6bd251f27ad4269d4e8a427c8555cd",
+        ),
+        # Treebanks with one file per split, in languages written with spaces between words
+        # (the raw-text tokenizer splits at spaces and punctuation). Checksums not yet pinned.
+        ud_release("en_gum", "English", "UD_English-GUM"),
+        ud_release("en_lines", "English", "UD_English-LinES"),
+        ud_release("de_gsd", "German", "UD_German-GSD"),
+        ud_release("fr_gsd", "French", "UD_French-GSD"),
+        ud_release("es_ancora", "Spanish", "UD_Spanish-AnCora"),
+        ud_release("it_isdt", "Italian", "UD_Italian-ISDT"),
+        ud_release("pt_bosque", "Portuguese", "UD_Portuguese-Bosque"),
+        ud_release("nl_alpino", "Dutch", "UD_Dutch-Alpino"),
+        ud_release("nl_lassysmall", "Dutch", "UD_Dutch-LassySmall"),
+        ud_release("sv_talbanken", "Swedish", "UD_Swedish-Talbanken"),
+        ud_release("fi_tdt", "Finnish", "UD_Finnish-TDT"),
+        ud_release("ru_gsd", "Russian", "UD_Russian-GSD"),
+        ud_release("tr_imst", "Turkish", "UD_Turkish-IMST"),
+    ]
 }
 
 
@@ -67,48 +106,125 @@ def how_to_supply(treebank: str) -> str:
     )
 
 
-def download(treebank: str = "en_ewt", timeout: float = 60.0) -> Path:
-    """Fetch a known release into the cache, verify its checksums, return the folder."""
+@dataclass(frozen=True)
+class KnownTreebank:
+    name: str
+    language: str
+    source: str
+    """Where the files come from: the UD repository, or the URL."""
+    pinned: bool
+    """Whether posattn ships the files' checksums (else the first download records them)."""
+    downloaded: Path | None
+    """The cache folder, if the files are there."""
+
+
+def known_treebanks() -> list[KnownTreebank]:
+    """The treebanks `download` can fetch, and which are in the cache already."""
+    known = []
+    for release in RELEASES.values():
+        folder = cache_root() / "treebanks" / release.name
+        present = all((folder / file).is_file() for file in release.sha256)
+        known.append(
+            KnownTreebank(
+                name=release.name,
+                language=release.language,
+                source=release.repository or release.url,
+                pinned=release.pinned,
+                downloaded=folder if present else None,
+            )
+        )
+    return known
+
+
+RECORDED_SUMS = "SHA256SUMS"
+"""In a download's cache folder: the checksums of a release posattn has not pinned, as its first
+download found them (the format of `sha256sum`)."""
+
+
+@dataclass(frozen=True)
+class Download:
+    folder: Path
+    pinned: bool
+    """True: checked against checksums posattn ships; False: against those recorded by the
+    first download (which it wrote, if this was it)."""
+
+
+def _recorded(folder: Path) -> dict[str, str]:
+    path = folder / RECORDED_SUMS
+    if not path.is_file():
+        return {}
+    pairs = (line.split(maxsplit=1) for line in path.read_text(encoding="utf-8").splitlines())
+    return {name.strip().lstrip("*"): digest for digest, name in pairs}
+
+
+def _record(folder: Path, sums: dict[str, str]) -> None:
+    text = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+    handle, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{RECORDED_SUMS}.", suffix=".part")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp_name, folder / RECORDED_SUMS)
+
+
+def release_of(treebank: str) -> Release:
     release = RELEASES.get(treebank)
     if release is None:
         raise PosattnError(
-            f"unknown treebank {treebank!r} (known: {', '.join(RELEASES)}); "
+            f"unknown treebank {treebank!r} (`posattn data list` shows the known ones); "
             "for any other treebank pass --data-dir DIR"
         )
+    return release
+
+
+def download(treebank: str = "en_ewt", timeout: float = 60.0) -> Download:
+    """Fetch a known release into the cache, verify its checksums, return the folder."""
+    release = release_of(treebank)
     folder = cache_root() / "treebanks" / treebank
     folder.mkdir(parents=True, exist_ok=True)
-    for file, expected in release.sha256.items():
+    recorded = _recorded(folder)
+    found: dict[str, str] = {}
+    for file, pinned in release.sha256.items():
+        expected = pinned or recorded.get(file)
         target = folder / file
-        if target.is_file() and sha256_of(target) == expected:
+        if target.is_file() and expected is not None and sha256_of(target) == expected:
+            found[file] = expected
             continue
-        url = release.url.format(file=file)
-        handle, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{file}.", suffix=".part")
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
-                shutil.copyfileobj(r, out)
-                if r.length:  # bytes the server announced but never sent
-                    raise http.client.IncompleteRead(b"", r.length)
-                out.flush()
-                os.fsync(out.fileno())
-            actual = sha256_of(tmp)
-            if actual != expected:
-                raise PosattnError(
-                    f"{url}: checksum mismatch (expected {expected[:12]}…, got {actual[:12]}…)"
-                )
-            os.replace(tmp, target)
-        except http.client.HTTPException as error:
-            # The server closed the connection early: nothing partial is kept, so the next
-            # attempt starts over and the checksum still guards the result.
+        found[file] = _fetch(release.url.format(file=file), target, expected, treebank, timeout)
+    if not release.pinned and found != recorded:
+        _record(folder, found)
+    return Download(folder, release.pinned)
+
+
+def _fetch(url: str, target: Path, expected: str | None, treebank: str, timeout: float) -> str:
+    """Download one file to `target` (atomically), check it, and return its SHA-256."""
+    handle, tmp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
+            shutil.copyfileobj(r, out)
+            if r.length:  # bytes the server announced but never sent
+                raise http.client.IncompleteRead(b"", r.length)
+            out.flush()
+            os.fsync(out.fileno())
+        actual = sha256_of(tmp)
+        if expected is not None and actual != expected:
             raise PosattnError(
-                f"download of {url} broke off ({type(error).__name__}); nothing was kept, "
-                "run the command again"
-            ) from None
-        except (urllib.error.URLError, OSError, TimeoutError) as error:
-            reason = getattr(error, "reason", error)
-            raise PosattnError(
-                f"could not download {url} ({reason}); {how_to_supply(treebank)}"
-            ) from None
-        finally:
-            tmp.unlink(missing_ok=True)
-    return folder
+                f"{url}: checksum mismatch (expected {expected[:12]}…, got {actual[:12]}…)"
+            )
+        os.replace(tmp, target)
+        return actual
+    except http.client.HTTPException as error:
+        # The server closed the connection early: nothing partial is kept, so the next
+        # attempt starts over and the checksum still guards the result.
+        raise PosattnError(
+            f"download of {url} broke off ({type(error).__name__}); nothing was kept, "
+            "run the command again"
+        ) from None
+    except (urllib.error.URLError, OSError, TimeoutError) as error:
+        reason = getattr(error, "reason", error)
+        raise PosattnError(
+            f"could not download {url} ({reason}); {how_to_supply(treebank)}"
+        ) from None
+    finally:
+        tmp.unlink(missing_ok=True)

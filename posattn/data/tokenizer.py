@@ -7,6 +7,11 @@ The rules: whitespace separates tokens; URLs, e-mail addresses, numbers (3.5, 1,
 combining accents, an emoji its modifiers, joiners and flag halves. A clitic is split off into
 a word of its own inside a multiword token (UD's `3-4 don't` = do + n't).
 
+Those rules are English. For any other language the tokenizer uses language-neutral rules
+(Unicode-aware: whitespace, punctuation, numbers, URLs, e-mail addresses; an elided word keeps
+its apostrophe, `l'` + `homme`) and leans on the lexicon learned from that treebank for the rest
+(its multiword tokens, such as French `du` = de + le).
+
 The lexicon (`TokenizerLexicon.learn`, built by training from the train split and stored with the
 model) adds what a rule cannot know: the strings the treebank keeps whole although the rules would
 split them (`Yahoo!`, `p.m.`, `:-)`), the prefixes it keeps on hyphenated words (`e-mail`,
@@ -21,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal
 
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 """Combining marks: part of the letter before them (e + \u0301 is one letter)."""
@@ -59,6 +64,19 @@ _RULES = rf"""
     | [-=]{{2,}} | ([^\w\s])\1+                        # -- ==-- ** <<
     | {_CLUSTER}                                       # anything else, one character each
 """
+_NEUTRAL_RULES = rf"""
+      (?:https?://|www\.)[^\s<>"]+[^\s<>".,;:!?)\]'] # URLs, without a final full stop
+    | (?:mailto:)?[\w.+%-]+@[\w-]+(?:\.[\w-]+)*          # e-mail addresses
+    | (?i:[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))(?!\w)  # Space.com Guaranty.doc
+    | [:;=8][-o']?[)(\][DPpO/\\|*3]+(?=\s|$)           # emoticons :) ;-( :P
+    | \d+(?:[.,:/]\d+)*                                 # 3,5 1.000 10:30
+    | {_WORD}['’](?=\w)                                # an elided word: l' d' qu' dell'
+    | {_WORD}                                          # words
+    | [.!?]{{2,}}                                      # ... ?! !!!
+    | [-=]{{2,}} | ([^\w\s])\1+                        # -- ==-- ** <<
+    | {_CLUSTER}                                       # anything else, one character each
+"""
+TokenizerRules = Literal["english", "neutral"]
 _CLITIC = re.compile(r"^(.+?)(n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
 _DEFAULT_MULTIWORD = {"cannot": ("can", "not"), "gonna": ("gon", "na"), "wanna": ("wan", "na")}
 
@@ -89,9 +107,12 @@ class TokenizerLexicon:
     multiword: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Lower-cased surface token -> its lower-cased words, for multiword tokens the treebank
     splits more often than not."""
+    rules: TokenizerRules = "english"
+    """The rules it adds to: English ones, or language-neutral ones for any other language."""
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "rules": self.rules,
             "whole": sorted(self.whole),
             "prefixes": sorted(self.prefixes),
             "multiword": {form: list(words) for form, words in sorted(self.multiword.items())},
@@ -103,13 +124,18 @@ class TokenizerLexicon:
             frozenset(data["whole"]),
             frozenset(data["prefixes"]),
             {form: tuple(words) for form, words in data["multiword"].items()},
+            # Models saved before there were neutral rules were all English.
+            data.get("rules", "english"),
         )
 
     @classmethod
-    def learn(cls, sentences: Iterable[Sequence[WrittenToken]]) -> TokenizerLexicon:
+    def learn(
+        cls, sentences: Iterable[Sequence[WrittenToken]], rules: TokenizerRules = "english"
+    ) -> TokenizerLexicon:
         """What the gold tokens of a treebank's sentences show: a string is kept whole if the
-        treebank keeps it whole more often than it splits it, a prefix kept on hyphenated words
-        likewise, a multiword token split if it is more often split than not."""
+        treebank keeps it whole more often than the rules would split it, a prefix kept on
+        hyphenated words likewise, a multiword token split if it is more often split than not."""
+        rules_alone = cls(rules=rules)
         whole: Counter[str] = Counter()
         pieces: Counter[str] = Counter()
         as_multiword: defaultdict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
@@ -120,7 +146,7 @@ class TokenizerLexicon:
                     as_multiword[form.lower()][tuple(w.lower() for w in words)] += 1
                 else:
                     as_one_word[form.lower()] += 1
-                    if len(_rule_tokens(form, TokenizerLexicon())) > 1:
+                    if len(_rule_tokens(form, rules_alone)) > 1:
                         whole[form] += 1
             # How often each candidate string occurs split into several tokens instead.
             for chunk in _chunks(tokens):
@@ -143,6 +169,7 @@ class TokenizerLexicon:
                 for form, counts in as_multiword.items()
                 if counts.total() > as_one_word[form]
             },
+            rules=rules,
         )
 
 
@@ -157,7 +184,9 @@ def _chunks(tokens: Sequence[WrittenToken]) -> list[list[str]]:
 
 
 @lru_cache(maxsize=8)
-def _pattern(whole: frozenset[str], prefixes: frozenset[str]) -> re.Pattern[str]:
+def _pattern(
+    whole: frozenset[str], prefixes: frozenset[str], rules: TokenizerRules
+) -> re.Pattern[str]:
     """The rules, preceded by the learned strings (longest first) and hyphenated prefixes."""
     # A learned string is a whole token, never the start of a longer one (U. in U.S.); one
     # ending in a full stop is not at the end of the text, where the stop is a token of its own.
@@ -167,22 +196,24 @@ def _pattern(whole: frozenset[str], prefixes: frozenset[str]) -> re.Pattern[str]
         choices = "|".join(map(re.escape, sorted(prefixes, key=len, reverse=True)))
         alternatives.append(rf"(?i:{choices})-{_WORD}")
     head = "|".join(alternatives)
-    return re.compile(f"(?:{head})|{_RULES}" if head else _RULES, re.VERBOSE)
+    rest = _RULES if rules == "english" else _NEUTRAL_RULES
+    return re.compile(f"(?:{head})|{rest}" if head else rest, re.VERBOSE)
 
 
 def _rule_tokens(text: str, lexicon: TokenizerLexicon) -> list[re.Match[str]]:
-    return list(_pattern(lexicon.whole, lexicon.prefixes).finditer(text))
+    return list(_pattern(lexicon.whole, lexicon.prefixes, lexicon.rules).finditer(text))
 
 
 def _words(form: str, lexicon: TokenizerLexicon) -> tuple[str, ...]:
     """The syntactic words of one token: itself, or the parts of a multiword token."""
-    known = lexicon.multiword.get(form.lower()) or _DEFAULT_MULTIWORD.get(form.lower())
+    defaults = _DEFAULT_MULTIWORD if lexicon.rules == "english" else {}
+    known = lexicon.multiword.get(form.lower()) or defaults.get(form.lower())
     if known is not None:
         if "".join(known) == form.lower():  # keep the text's own letters (and capitals)
             cuts = [sum(map(len, known[:i])) for i in range(len(known) + 1)]
             return tuple(form[a:b] for a, b in pairwise(cuts))
         return known
-    clitic = _CLITIC.match(form)
+    clitic = _CLITIC.match(form) if lexicon.rules == "english" else None
     if clitic and not form[0].isdigit():
         return (clitic.group(1), clitic.group(2))
     return (form,)

@@ -8,23 +8,36 @@ import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from posattn.data.conllu import read_conllu
-from posattn.data.download import RELEASES, cache_root, download, sha256_of
-from posattn.data.tokenizer import WrittenToken
+from posattn.data.download import cache_root, download, release_of, sha256_of
+from posattn.data.tokenizer import TokenizerRules, WrittenToken
 from posattn.errors import PosattnError
 
 if TYPE_CHECKING:
     from datasets import DatasetDict
 
 SPLITS = ("train", "dev", "test")
-DATASET_LAYOUT = 3
+DATASET_LAYOUT = 4
 """Bumped when the cached rows change (2: `heads`, the dependency tree; 3: the text and its
-surface tokens), so old caches are not read as new ones."""
-COLUMNS = ("words", "upos", "xpos", "heads", "text", "token_forms", "token_words", "token_space")
+surface tokens; 4: `feats`), so old caches are not read as new ones."""
+COLUMNS = (
+    "words",
+    "upos",
+    "xpos",
+    "feats",
+    "heads",
+    "text",
+    "token_forms",
+    "token_words",
+    "token_space",
+)
+EXTRA_TARGETS = ("xpos", "feats")
+"""What a model can predict besides UPOS: the treebank's own tags, the morphological features
+(the whole FEATS string of a word as one label)."""
 
 
 def find_split_files(folder: Path) -> dict[str, Path]:
@@ -66,13 +79,11 @@ def resolve_data_dir(data_dir: str | Path | None, treebank: str = "en_ewt") -> P
     """The folder to read: the one given, else a verified download in the cache (fetched now)."""
     if data_dir:
         return Path(data_dir)
-    release = RELEASES.get(treebank)
-    if release is None:
-        raise PosattnError(f"unknown treebank {treebank!r}; pass --data-dir DIR")
+    release = release_of(treebank)
     cached = cache_root() / "treebanks" / treebank
     if all((cached / file).is_file() for file in release.sha256):
         return cached
-    return download(treebank)
+    return download(treebank).folder
 
 
 def load_treebank(folder: Path, splits: tuple[str, ...] = SPLITS) -> DatasetDict:
@@ -128,8 +139,16 @@ class TreebankSplits:
     dev_heads: list[list[int]] | None = None
     train_tokens: list[list[WrittenToken]] | None = None
     """How the training sentences were written: what the tokenizer learns from."""
-    train_xpos: list[list[str]] | None = None
-    """The treebank's own tags, for a model that learns them too."""
+    train_targets: dict[str, list[list[str]]] = field(default_factory=dict)
+    """XPOS and FEATS of the training sentences, for a model that learns them too."""
+    treebank: str | None = None
+    """Its name as its files give it (`en_ewt`); the language code before the `_` picks the
+    tokenizer's rules."""
+
+    @property
+    def tokenizer_rules(self) -> TokenizerRules:
+        language = None if self.treebank is None else self.treebank.split("_")[0]
+        return "english" if language in (None, "en") else "neutral"
 
     def digest(self) -> str:
         """Identifies the data, so a run is never resumed on different sentences."""
@@ -158,7 +177,8 @@ def load_splits(folder: Path, max_train_sentences: int | None = None) -> Treeban
         train["heads"],
         dev["heads"],
         surface_tokens(train),
-        train["xpos"],
+        {target: train[target] for target in EXTRA_TARGETS},
+        treebank=treebank_name(folder),
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from posattn.data.tokenizer import TokenizerLexicon, WrittenToken
+from posattn.data.tokenizer import TokenizerLexicon, TokenizerRules, WrittenToken
 
 PAD, UNK = "<pad>", "<unk>"
 BOW, EOW = "<w>", "</w>"
@@ -63,8 +63,10 @@ class Vocabularies:
     for evaluation they are not unknown words."""
     tokenizer: TokenizerLexicon = field(default_factory=TokenizerLexicon)
     """How the treebank tokenises raw text, beyond the tokenizer's rules."""
-    xpos: Vocab | None = None
-    """The treebank's XPOS tags, for a model that learns them too."""
+    targets: dict[str, Vocab] = field(default_factory=dict)
+    """The labels of each target besides UPOS the model predicts (`xpos`, `feats`)."""
+    treebank: str | None = None
+    """The name of the treebank they were learned from (`en_ewt`), where it has one."""
 
     @classmethod
     def build(
@@ -73,11 +75,14 @@ class Vocabularies:
         tags: list[list[str]],
         min_word_count: int = 1,
         tokens: Iterable[Sequence[WrittenToken]] | None = None,
-        xpos: list[list[str]] | None = None,
+        targets: dict[str, list[list[str]]] | None = None,
+        tokenizer_rules: TokenizerRules = "english",
+        treebank: str | None = None,
     ) -> Vocabularies:
         """`tokens`: how the sentences were written (form, words, space after), for the
-        tokenizer to learn from; without them it has its rules only. `xpos`: their XPOS tags,
-        for a model with an XPOS classifier."""
+        tokenizer to learn from; without them it has its rules only. `targets`: their labels
+        for each target besides UPOS the model learns (`xpos`, `feats`). `tokenizer_rules`:
+        English, or language-neutral for a treebank of another language."""
         word_counts: Counter[str] = Counter()
         char_counts: Counter[str] = Counter()
         tag_counts: Counter[str] = Counter()
@@ -96,8 +101,14 @@ class Vocabularies:
             tags=Vocab(sorted(tag_counts), specials=()),
             ambiguous_words=frozenset(w for w, seen in tags_of_word.items() if len(seen) > 1),
             rare_words=frozenset(w for w in word_counts if w not in word_vocab),
-            tokenizer=TokenizerLexicon.learn(tokens) if tokens is not None else TokenizerLexicon(),
-            xpos=None if xpos is None else Vocab(sorted({t for s in xpos for t in s}), specials=()),
+            tokenizer=TokenizerLexicon.learn(tokens, tokenizer_rules)
+            if tokens is not None
+            else TokenizerLexicon(rules=tokenizer_rules),
+            targets={
+                name: Vocab(sorted({label for row in rows for label in row}), specials=())
+                for name, rows in (targets or {}).items()
+            },
+            treebank=treebank,
         )
 
     def is_known(self, form: str) -> bool:
@@ -116,7 +127,8 @@ class Vocabularies:
             "ambiguous_words": sorted(self.ambiguous_words),
             "rare_words": sorted(self.rare_words),
             "tokenizer": self.tokenizer.to_json(),
-            "xpos": None if self.xpos is None else self.xpos.itos,
+            "targets": {name: vocab.itos for name, vocab in self.targets.items()},
+            "treebank": self.treebank,
         }
 
     @classmethod
@@ -132,5 +144,11 @@ class Vocabularies:
             tokenizer=TokenizerLexicon.from_json(data["tokenizer"])
             if "tokenizer" in data
             else TokenizerLexicon(),
-            xpos=Vocab(data["xpos"], specials=()) if data.get("xpos") is not None else None,
+            targets={
+                name: Vocab(itos, specials=())
+                # Models saved before there were targets had at most an XPOS classifier.
+                for name, itos in data.get("targets", {"xpos": data.get("xpos")}).items()
+                if itos is not None
+            },
+            treebank=data.get("treebank"),
         )

@@ -11,7 +11,7 @@ from typing import Any
 
 from posattn.data.conllu import read_conllu
 from posattn.data.tokenizer import WrittenToken
-from posattn.data.treebank import COLUMNS, load_treebank, surface_tokens
+from posattn.data.treebank import COLUMNS, EXTRA_TARGETS, load_treebank, surface_tokens
 from posattn.errors import PosattnError
 from posattn.evaluation.scores import Evaluation, evaluate
 from posattn.evaluation.segmentation import RawTextScores, TaggedToken
@@ -28,6 +28,8 @@ class GoldSentences:
     texts: list[str]
     """Each sentence as it was written (its `# text`)."""
     tokens: list[list[WrittenToken]]
+    targets: dict[str, list[list[str]]]
+    """The gold labels of the other targets (`xpos`, `feats`)."""
 
 
 def _gold(source: str, columns: dict[str, Any]) -> GoldSentences:
@@ -38,6 +40,7 @@ def _gold(source: str, columns: dict[str, Any]) -> GoldSentences:
         columns["heads"],
         columns["text"],
         surface_tokens(columns),
+        {target: list(columns[target]) for target in EXTRA_TARGETS},
     )
 
 
@@ -55,9 +58,18 @@ def gold_from_split(folder: Path, split: str) -> GoldSentences:
 
 
 def score_model(loaded: LoadedModel, gold: GoldSentences) -> tuple[Evaluation, list[list[str]]]:
-    """The model's scores on `gold`, and the tags it predicted."""
-    predicted = [p.tags for p in loaded.predict(gold.words, gold.heads)]
-    return evaluate(gold.words, gold.tags, predicted, loaded.vocabs, gold.source), predicted
+    """The model's scores on `gold` (UPOS, and each other target it predicts), and the UPOS tags
+    it predicted."""
+    predictions = loaded.predict(gold.words, gold.heads)
+    predicted = [p.tags for p in predictions]
+    targets: dict[str, tuple[list[list[str]], list[list[str]]]] = {
+        name: (gold.targets[name], [p.targets[name] for p in predictions])
+        for name in loaded.config.model.targets[1:]
+    }
+    evaluation = evaluate(
+        gold.words, gold.tags, predicted, loaded.vocabs, gold.source, targets=targets
+    )
+    return evaluation, predicted
 
 
 def score_raw_text(loaded: LoadedModel, gold: GoldSentences) -> RawTextScores:

@@ -19,7 +19,8 @@ from posattn.model.tagger import count_parameters
 def measure_model(
     model_path: Path, data_dir: str | None = None, sentences: tuple[str, ...] = ("I saw a saw",)
 ) -> dict[str, Any]:
-    """Scores on dev and test, test tokens/s (model loading excluded), parameters, and
+    """Scores on dev and test (UPOS; XPOS and FEATS too where the model predicts them), test
+    tokens/s (model loading excluded), parameters, and
     `tags` = {sentence: "PRON VERB ..."} for each of `sentences` (tokenised like `posattn tag`)."""
     loaded = load_model(model_path)
     data = loaded.config.data
@@ -35,8 +36,14 @@ def measure_model(
         predictions = loaded.predict(words, heads)
         seconds = time.perf_counter() - started
         predicted = [p.tags for p in predictions]
-        scores = evaluate(words, gold, predicted, loaded.vocabs)
+        targets: dict[str, tuple[list[list[str]], list[list[str]]]] = {
+            name: (list(treebank[split][name]), [p.targets[name] for p in predictions])
+            for name in loaded.config.model.targets[1:]
+        }
+        scores = evaluate(words, gold, predicted, loaded.vocabs, targets=targets)
         results[f"{split}_accuracy"] = scores.accuracy
+        for name, target in scores.targets.items():
+            results[f"{split}_{name}_accuracy"] = target.accuracy
         results[f"{split}_oov_accuracy"] = scores.oov_accuracy
         results[f"{split}_ambiguous_accuracy"] = scores.ambiguous_accuracy
         results[f"{split}_tokens"] = scores.tokens

@@ -24,6 +24,16 @@ class TagScore:
 
 
 @dataclass
+class TargetScores:
+    """How well the model predicts a target besides UPOS."""
+
+    accuracy: float
+    """Words whose whole label is right (for FEATS: UFeats, every feature of the word right)."""
+    per_label: dict[str, TagScore]
+    """XPOS: per tag; FEATS: per feature (`Number`), its `name=value` pairs scored."""
+
+
+@dataclass
 class Evaluation:
     source: str
     """What was evaluated: a file, or a treebank's split."""
@@ -44,6 +54,8 @@ class Evaluation:
     """Tokens whose gold tag the model cannot produce (not in its training data's tag set):
     always errors, counted here so that a tag-set mismatch is visible."""
     foreign_tags: list[str] = field(default_factory=list)
+    targets: dict[str, TargetScores] = field(default_factory=dict)
+    """XPOS and FEATS, where the model predicts them."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -85,6 +97,45 @@ def per_tag_scores(gold: list[list[str]], predicted: list[list[str]]) -> dict[st
     }
 
 
+def feature_scores(gold: list[list[str]], predicted: list[list[str]]) -> dict[str, TagScore]:
+    """Per feature name, precision/recall/F1 of the `name=value` pairs of each word's FEATS
+    (`Number=Sing|Person=3`): a pair counts as right where the gold word has it too."""
+    right: Counter[str] = Counter()
+    guessed: Counter[str] = Counter()
+    wanted: Counter[str] = Counter()
+    for gold_sentence, predicted_sentence in zip(gold, predicted, strict=True):
+        for g, p in zip(gold_sentence, predicted_sentence, strict=True):
+            gold_pairs, predicted_pairs = _pairs(g), _pairs(p)
+            for name, _ in gold_pairs:
+                wanted[name] += 1
+            for pair in predicted_pairs:
+                guessed[pair[0]] += 1
+                right[pair[0]] += pair in gold_pairs
+    scores = {}
+    for name in sorted(wanted | guessed):
+        precision = right[name] / guessed[name] if guessed[name] else 0.0
+        recall = right[name] / wanted[name] if wanted[name] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores[name] = TagScore(precision, recall, f1, wanted[name])
+    return scores
+
+
+def _pairs(feats: str) -> set[tuple[str, str]]:
+    pairs = (pair.partition("=") for pair in feats.split("|") if feats != "_")
+    return {(name, value) for name, _, value in pairs}
+
+
+def target_scores(target: str, gold: list[list[str]], predicted: list[list[str]]) -> TargetScores:
+    pairs = [
+        (g, p) for gs, ps in zip(gold, predicted, strict=True) for g, p in zip(gs, ps, strict=True)
+    ]
+    accuracy = sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
+    per_label = (
+        feature_scores(gold, predicted) if target == "feats" else per_tag_scores(gold, predicted)
+    )
+    return TargetScores(accuracy, per_label)
+
+
 def evaluate(
     words: list[list[str]],
     gold: list[list[str]],
@@ -92,7 +143,10 @@ def evaluate(
     vocabs: Vocabularies,
     source: str = "",
     top_confusions: int = 30,
+    targets: dict[str, tuple[list[list[str]], list[list[str]]]] | None = None,
 ) -> Evaluation:
+    """UPOS scores of `predicted` against `gold`; `targets`: (gold, predicted) labels of each
+    other target the model predicts."""
     total = correct = oov = oov_correct = ambiguous = ambiguous_correct = 0
     confusions: Counter[tuple[str, str]] = Counter()
     foreign: Counter[str] = Counter()
@@ -125,4 +179,8 @@ def evaluate(
         by_frequency=accuracy_by_frequency(words, gold, predicted, vocabs),
         foreign_tag_tokens=foreign.total(),
         foreign_tags=sorted(foreign),
+        targets={
+            name: target_scores(name, gold_labels, predicted_labels)
+            for name, (gold_labels, predicted_labels) in (targets or {}).items()
+        },
     )

@@ -26,6 +26,8 @@ class Prediction:
     tags: list[str]
     probabilities: list[float]
     """The probability the model gives each chosen tag."""
+    targets: dict[str, list[str]] = field(default_factory=dict)
+    """The labels of each other target the model predicts (`xpos`, `feats`)."""
 
 
 @dataclass
@@ -34,6 +36,10 @@ class Token:
     upos: str
     probability: float
     """How sure the model is of `upos` (its softmax probability)."""
+    xpos: str | None = None
+    """The treebank's own tag, if the model predicts it."""
+    feats: str | None = None
+    """The morphological features (`Number=Sing|Person=3`, `_` for none), if it predicts them."""
 
 
 @dataclass
@@ -127,7 +133,7 @@ def predict(
     pieces = [(i, a, b) for i, spans in enumerate(spans_of) for a, b in spans]
     texts = [sentences[i][a:b] for i, a, b in pieces]
     tagged = [Prediction([], []) for _ in pieces]
-    for indices, probabilities in _probabilities(
+    for indices, probabilities, chosen_targets in _probabilities(
         tagger,
         vocabs,
         texts,
@@ -139,10 +145,18 @@ def predict(
     ):
         # One max and one conversion per batch: per sentence, they cost more than the model.
         top, chosen = probabilities.max(dim=-1)  # (batch, seq)
-        for index, tag_ids, chances in zip(indices, chosen.tolist(), top.tolist(), strict=True):
+        labels = {name: ids.tolist() for name, ids in chosen_targets.items()}
+        for row, (index, tag_ids, chances) in enumerate(
+            zip(indices, chosen.tolist(), top.tolist(), strict=True)
+        ):
             words = len(texts[index])
             tagged[index] = Prediction(
-                [vocabs.tags.itos[t] for t in tag_ids[:words]], chances[:words]
+                [vocabs.tags.itos[t] for t in tag_ids[:words]],
+                chances[:words],
+                {
+                    name: [vocabs.targets[name].itos[i] for i in ids[row][:words]]
+                    for name, ids in labels.items()
+                },
             )
     results, cursor = [], 0
     for sentence, spans in zip(sentences, spans_of, strict=True):
@@ -151,12 +165,15 @@ def predict(
         if len(spans) == 1:
             results.append(outputs[0])
             continue
-        tags, chances = [], []
+        merged = Prediction([], [], {name: [] for name in outputs[0].targets})
         for position in range(len(sentence)):
             best = _most_central(position, spans)
-            tags.append(outputs[best].tags[position - spans[best][0]])
-            chances.append(outputs[best].probabilities[position - spans[best][0]])
-        results.append(Prediction(tags, chances))
+            at = position - spans[best][0]
+            merged.tags.append(outputs[best].tags[at])
+            merged.probabilities.append(outputs[best].probabilities[at])
+            for name, labels_of_window in outputs[best].targets.items():
+                merged.targets[name].append(labels_of_window[at])
+        results.append(merged)
     return results
 
 
@@ -260,9 +277,10 @@ def _probabilities(
     max_word_length: int,
     device: torch.device | str,
     cache: FormCache | None,
-) -> Iterator[tuple[list[int], torch.Tensor]]:
-    """(indices into `sentences`, their tag probabilities (batch, seq, tags) on the CPU), one
-    batch of similar lengths at a time; empty sentences are left out."""
+) -> Iterator[tuple[list[int], torch.Tensor, dict[str, torch.Tensor]]]:
+    """(indices into `sentences`, their tag probabilities (batch, seq, tags) and the label ids
+    (batch, seq) of each other target, on the CPU), one batch of similar lengths at a time;
+    empty sentences are left out."""
     tagger.eval()
     nonempty = [i for i, sentence in enumerate(sentences) if sentence]
     lengths = [len(sentences[i]) for i in nonempty]
@@ -275,7 +293,8 @@ def _probabilities(
             trees = None if heads is None else [heads[i] for i in indices]
             batch = make_batch(chosen, vocabs, None, max_word_length, trees)
         with torch.inference_mode():
-            yield indices, tagger.predict(batch.to(torch.device(device))).cpu()
+            probabilities, targets = tagger.predict_targets(batch.to(torch.device(device)))
+        yield indices, probabilities.cpu(), {name: ids.cpu() for name, ids in targets.items()}
 
 
 def distributions(
@@ -291,7 +310,7 @@ def distributions(
     """The whole tag distribution of every word: one (words, tags) tensor per sentence, on the
     CPU, in the caller's order (sentences no longer than the model can take at once)."""
     results = [torch.zeros(0, len(vocabs.tags)) for _ in sentences]
-    for indices, probabilities in _probabilities(
+    for indices, probabilities, _ in _probabilities(
         tagger, vocabs, sentences, heads, batch_tokens, max_word_length, device, cache
     ):
         for row, index in enumerate(indices):
@@ -435,8 +454,16 @@ class LoadedModel:
         for text, surface, forms, prediction in zip(
             texts, surfaces, words, self.predict(words), strict=True
         ):
-            pairs = zip(forms, prediction.tags, prediction.probabilities, strict=True)
-            tagged.append(TaggedSentence(text, [Token(*pair) for pair in pairs], surface))
+            tokens = [
+                Token(form, tag, chance)
+                for form, tag, chance in zip(
+                    forms, prediction.tags, prediction.probabilities, strict=True
+                )
+            ]
+            for name, labels in prediction.targets.items():
+                for token, label in zip(tokens, labels, strict=True):
+                    setattr(token, name, label)
+            tagged.append(TaggedSentence(text, tokens, surface))
         return Document(tagged)
 
     def attention_maps(

@@ -88,6 +88,15 @@ def save_model(
     atomic_write_json(path.with_suffix(".json"), meta)
 
 
+def _renamed(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Weights under today's names: an XPOS classifier saved before there were targets."""
+    old = "xpos_classifier."
+    return {
+        f"target_classifiers.xpos.{name.removeprefix(old)}" if name.startswith(old) else name: t
+        for name, t in tensors.items()
+    }
+
+
 def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
     """A model from its file, or from a run folder holding one."""
     weights_path = RunFolder(path).model if path.is_dir() else path
@@ -106,7 +115,7 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
         config = saved_config(meta["config"])
         vocabs = Vocabularies.from_json(meta["vocabularies"])
         tagger = Tagger.for_vocabularies(config.model, vocabs)
-        tagger.load_state_dict(tensors)
+        tagger.load_state_dict(_renamed(tensors))
     except (KeyError, TypeError, ValueError, RuntimeError, PosattnError) as error:
         text = str(error).strip()
         reason = text.replace("\n", " ")[:300] if text else repr(error)

@@ -16,6 +16,7 @@ from posattn.data.batching import IGNORE_INDEX, Batch
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.model.baselines import BiLSTMEncoder, ConvEncoder, PerTokenEncoder, WindowEncoder
+from posattn.model.crf import LinearChainCRF
 from posattn.model.embedding import TokenEmbedding
 from posattn.model.encoder import Encoder
 from posattn.model.position import LearnedPositions, sinusoidal
@@ -58,7 +59,7 @@ class Tagger(nn.Module):
         num_words: int,
         num_chars: int,
         num_tags: int,
-        num_xpos: int = 0,
+        target_sizes: dict[str, int] | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -80,9 +81,11 @@ class Tagger(nn.Module):
         self.input_dropout = nn.Dropout(config.dropout)
         self.encoder = build_encoder(config)
         self.classifier = nn.Linear(config.d_model, num_tags)
-        # A second task sharpens the shared encoder: the treebank's finer XPOS tags.
-        self.xpos_classifier = (
-            nn.Linear(config.d_model, num_xpos) if config.xpos_weight > 0 and num_xpos else None
+        self.crf = LinearChainCRF(num_tags) if config.output == "crf" else None
+        # One classifier per target besides UPOS (XPOS, FEATS), all reading the same encoder.
+        sizes = target_sizes or {}
+        self.target_classifiers = nn.ModuleDict(
+            {name: nn.Linear(config.d_model, sizes[name]) for name in config.targets[1:]}
         )
 
     @property
@@ -92,8 +95,8 @@ class Tagger(nn.Module):
 
     @classmethod
     def for_vocabularies(cls, config: ModelConfig, vocabs: Vocabularies) -> Tagger:
-        num_xpos = len(vocabs.xpos) if vocabs.xpos is not None else 0
-        return cls(config, len(vocabs.words), len(vocabs.chars), len(vocabs.tags), num_xpos)
+        sizes = {name: len(vocab) for name, vocab in vocabs.targets.items()}
+        return cls(config, len(vocabs.words), len(vocabs.chars), len(vocabs.tags), sizes)
 
     def encode(
         self, batch: Batch, return_weights: bool = False
@@ -122,26 +125,45 @@ class Tagger(nn.Module):
     def loss(
         self, batch: Batch, label_smoothing: float = 0.0, distill: float = 0.0
     ) -> torch.Tensor:
-        """Cross-entropy with the gold tags; with `distill` and the batch's teacher
-        distributions, mixed with the cross-entropy with those; plus the XPOS loss if any."""
+        """Cross-entropy with the gold tags (or a CRF's negative log-likelihood); with `distill`
+        and the batch's teacher distributions, mixed with the cross-entropy with those; plus
+        each other target's loss, weighted by model.target_weight."""
         hidden, _ = self.encode(batch)  # (batch, seq, d_model)
         logits = self.classifier(hidden)  # (batch, seq, tags)
-        loss = _cross_entropy(logits, batch.tags, label_smoothing)
+        if self.crf is not None:
+            # Per token, as the cross-entropy is, so the learning rate means the same.
+            nll = self.crf.negative_log_likelihood(logits, batch.tags, batch.mask)
+            loss = nll / batch.mask.sum()
+        else:
+            loss = _cross_entropy(logits, batch.tags, label_smoothing)
         if batch.soft_tags is not None and distill > 0:
             log_p = logits.log_softmax(dim=-1)
             soft = -(batch.soft_tags * log_p).sum(dim=-1)[batch.mask].mean()
             loss = (1 - distill) * loss + distill * soft
-        if self.xpos_classifier is not None and batch.xpos is not None:
-            xpos_logits = self.xpos_classifier(hidden)
-            loss = loss + self.config.xpos_weight * _cross_entropy(
-                xpos_logits, batch.xpos, label_smoothing
-            )
+        for name, classifier in self.target_classifiers.items():
+            target_logits = classifier(hidden)  # (batch, seq, labels)
+            target_loss = _cross_entropy(target_logits, batch.targets[name], label_smoothing)
+            loss = loss + self.config.target_weight * target_loss
         return loss
 
     @torch.no_grad()
     def predict(self, batch: Batch) -> torch.Tensor:
         """Tag probabilities, (batch, seq, tags)."""
-        return self(batch).softmax(dim=-1)
+        return self.predict_targets(batch)[0]
+
+    @torch.no_grad()
+    def predict_targets(self, batch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Tag probabilities (batch, seq, tags), and the chosen label ids (batch, seq) of each
+        other target."""
+        hidden, _ = self.encode(batch)  # (batch, seq, d_model)
+        logits = self.classifier(hidden)  # (batch, seq, tags)
+        chosen = {
+            name: classifier(hidden).argmax(dim=-1)
+            for name, classifier in self.target_classifiers.items()
+        }
+        if self.crf is not None:
+            return self.crf.marginals(logits, batch.mask), chosen
+        return logits.softmax(dim=-1), chosen
 
     @torch.no_grad()
     def attention_weights(self, batch: Batch) -> list[torch.Tensor]:

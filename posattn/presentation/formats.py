@@ -8,19 +8,25 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.table import Table
 
 from posattn.errors import PosattnError
 
 if TYPE_CHECKING:
-    from posattn.model.inference import TaggedSentence
+    from posattn.model.inference import TaggedSentence, Token
+
+
+def _others(token: Token) -> list[str]:
+    """The token's labels of the other targets its model predicts: XPOS, then FEATS."""
+    return [label for label in (token.xpos, token.feats) if label is not None]
 
 
 def to_tsv(sentence: TaggedSentence, number: int) -> str:
-    """One `form<TAB>tag` line per token, a blank line after each sentence."""
-    return "".join(f"{t.form}\t{t.upos}\n" for t in sentence) + "\n"
+    """One `form<TAB>tag` line per token (then XPOS and FEATS, if the model predicts them), a
+    blank line after each sentence."""
+    return "".join("\t".join([t.form, t.upos, *_others(t)]) + "\n" for t in sentence) + "\n"
 
 
 def to_conllu(sentence: TaggedSentence, number: int) -> str:
@@ -36,16 +42,23 @@ def to_conllu(sentence: TaggedSentence, number: int) -> str:
             lines.append(f"{first}-{last}\t{token.form}\t_\t_\t_\t_\t_\t_\t_\t{misc}")
         for index, word in parts:
             word_misc = misc if len(parts) == 1 else "_"
-            lines.append(f"{index}\t{word.form}\t_\t{word.upos}\t_\t_\t_\t_\t_\t{word_misc}")
+            xpos, feats = word.xpos or "_", word.feats or "_"
+            lines.append(
+                f"{index}\t{word.form}\t_\t{word.upos}\t{xpos}\t{feats}\t_\t_\t_\t{word_misc}"
+            )
     return "\n".join(lines) + "\n\n"
 
 
 def to_json(sentence: TaggedSentence, number: int) -> str:
-    record = {
+    record: dict[str, list[Any]] = {
         "tokens": sentence.forms,
         "tags": sentence.tags,
         "probabilities": [round(t.probability, 4) for t in sentence],
     }
+    for name in ("xpos", "feats"):
+        labels = [getattr(t, name) for t in sentence]
+        if all(label is not None for label in labels):
+            record[name] = labels
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
@@ -55,8 +68,15 @@ def to_table(sentence: TaggedSentence, number: int) -> Table:
     table.add_column("token")
     table.add_column("tag", style="bold")
     table.add_column("probability", justify="right")
+    first = sentence[0] if len(sentence) else None
+    if first is not None and first.xpos is not None:
+        table.add_column("xpos")
+    if first is not None and first.feats is not None:
+        table.add_column("features")
     for index, token in enumerate(sentence, start=1):
-        table.add_row(str(index), token.form, token.upos, f"{token.probability:.3f}")
+        table.add_row(
+            str(index), token.form, token.upos, f"{token.probability:.3f}", *_others(token)
+        )
     return table
 
 

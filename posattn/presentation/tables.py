@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from posattn.data.download import UD_RELEASE, KnownTreebank
 from posattn.data.stats import TreebankStats, reference_split
-from posattn.evaluation.scores import Evaluation
+from posattn.evaluation.scores import Evaluation, TagScore
 from posattn.evaluation.segmentation import RawTextScores
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ def print_evaluation(console: Console, result: Evaluation, confusions: int = 10)
         ("ambiguous words (2+ tags in train)", result.ambiguous_tokens, result.ambiguous_accuracy),
     ):
         summary.add_row(label, f"{tokens:,}", _percent(accuracy))
+    for name, scores in result.targets.items():
+        what = "XPOS" if name == "xpos" else "features (UFeats: all of a word's right)"
+        summary.add_row(what, f"{result.tokens:,}", _percent(scores.accuracy))
     console.print(summary)
     if result.foreign_tag_tokens:
         console.print(
@@ -41,18 +45,13 @@ def print_evaluation(console: Console, result: Evaluation, confusions: int = 10)
             "they count as errors"
         )
 
-    per_tag = Table(title="Per tag (seqeval)")
-    for column in ("tag", "precision", "recall", "F1", "support"):
-        per_tag.add_column(column, justify="left" if column == "tag" else "right")
-    for tag, score in result.per_tag.items():
-        per_tag.add_row(
-            tag,
-            f"{score.precision:.3f}",
-            f"{score.recall:.3f}",
-            f"{score.f1:.3f}",
-            str(score.support),
-        )
-    console.print(per_tag)
+    _print_label_scores(console, "Per tag (seqeval)", result.per_tag)
+    for name, scores in result.targets.items():
+        if name == "xpos":
+            _print_label_scores(console, "Per XPOS tag (seqeval)", scores.per_label)
+        else:
+            title = "Per feature (its name=value pairs)"
+            _print_label_scores(console, title, scores.per_label, label="feature")
 
     errors = result.tokens - round(result.accuracy * result.tokens)
     top = Table(title=f"Most frequent errors (of {errors:,})")
@@ -63,6 +62,23 @@ def print_evaluation(console: Console, result: Evaluation, confusions: int = 10)
     for gold, predicted, count in result.confusions[:confusions]:
         top.add_row(gold, predicted, str(count), f"{100 * count / max(1, errors):.1f}%")
     console.print(top)
+
+
+def _print_label_scores(
+    console: Console, title: str, scores: dict[str, TagScore], label: str = "tag"
+) -> None:
+    table = Table(title=title)
+    for column in (label, "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == label else "right")
+    for name, score in scores.items():
+        table.add_row(
+            name,
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+            str(score.support),
+        )
+    console.print(table)
 
 
 def print_raw_text_scores(console: Console, scores: RawTextScores) -> None:
@@ -82,6 +98,24 @@ def print_raw_text_scores(console: Console, scores: RawTextScores) -> None:
     console.print(
         f"sentences whose words were reproduced exactly: {scores.exact_sentences:,} of "
         f"{scores.sentences:,}"
+    )
+
+
+def print_known_treebanks(console: Console, known: list[KnownTreebank]) -> None:
+    table = Table(title=f"UD treebanks posattn can download ({UD_RELEASE})")
+    for column in ("name", "language", "UD repository", "checksums", "downloaded to"):
+        table.add_column(column)
+    for treebank in known:
+        table.add_row(
+            treebank.name,
+            treebank.language,
+            treebank.source,
+            "pinned" if treebank.pinned else "first download",
+            str(treebank.downloaded) if treebank.downloaded else "",
+        )
+    console.print(table)
+    console.print(
+        "Any other treebank: a folder of its *-ud-{train,dev,test}.conllu, --data-dir DIR"
     )
 
 

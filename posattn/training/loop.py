@@ -110,8 +110,14 @@ def check_data(config: Config, data: TreebankSplits) -> None:
     model.attention_graph, sentences no longer than model.max_positions for learned positions."""
     if config.model.attention_graph and (data.train_heads is None or data.dev_heads is None):
         raise PosattnError("model.attention_graph needs the dependency trees of train and dev")
-    if config.model.xpos_weight > 0 and data.train_xpos is None:
-        raise PosattnError("model.xpos_weight needs the XPOS tags of the training sentences")
+    for target in config.model.targets[1:]:
+        labels = data.train_targets.get(target)
+        if labels is None:
+            raise PosattnError(f"model.targets: {target} needs the {target} of the training data")
+        if all(label == "_" for sentence in labels for label in sentence):
+            raise PosattnError(
+                f"model.targets: the training data has no {target} (every word's is _)"
+            )
     if config.model.position != "learned":
         return
     limit = config.model.max_positions
@@ -314,7 +320,9 @@ def train(
         data.train_tags,
         config.data.min_word_count,
         data.train_tokens,
-        data.train_xpos if config.model.xpos_weight > 0 else None,
+        {target: data.train_targets[target] for target in config.model.targets[1:]},
+        data.tokenizer_rules,
+        data.treebank,
     )
     check_memory(config, vocabs)
     final = final_folder(target, resume)
@@ -488,13 +496,15 @@ def _training_batch(
     teacher: list[torch.Tensor] | None = None,
 ) -> Batch:
     heads = data.train_heads if config.model.attention_graph else None
-    xpos = data.train_xpos if config.model.xpos_weight > 0 else None
     return make_batch(
         [data.train_words[i] for i in indices],
         vocabs,
         [data.train_tags[i] for i in indices],
         config.data.max_word_length,
         None if heads is None else [heads[i] for i in indices],
-        None if xpos is None else [xpos[i] for i in indices],
+        {
+            target: [data.train_targets[target][i] for i in indices]
+            for target in config.model.targets[1:]
+        },
         None if teacher is None else [teacher[i] for i in indices],
     )
