@@ -181,3 +181,11 @@ def test_a_crf_output_layer_learns_the_tags(tmp_path: Path) -> None:
     assert loaded.tagger.crf is not None
     tags = predict(loaded.tagger, loaded.vocabs, [["they", "saw", "the", "saw", "."]])[0].tags
     assert tags == ["PRON", "VERB", "DET", "NOUN", "PUNCT"]
+
+
+def test_warm_up_takes_at_most_a_tenth_of_a_short_run(tmp_path: Path) -> None:
+    # 60 steps in all: 300 steps of warm-up would leave the rate below 20% of its peak to the
+    # end; capped at 6, the rate peaks early and the toy language is learned.
+    assert train_toy(tmp_path, "train.warmup_steps=300") > 0.98
+    first = json.loads((tmp_path / "metrics.jsonl").read_text().splitlines()[0])
+    assert first["step"] == 10 and first["lr"] > 0.9 * 0.005

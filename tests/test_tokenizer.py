@@ -120,3 +120,26 @@ def test_other_languages_get_neutral_rules_and_learn_the_rest() -> None:
     assert [(t.form, t.words) for t in tokens] == [(form, words) for form, words, _ in sentence]
     assert tokenize("Qu'il don't Mr. X", lexicon) == ["Qu'", "il", "don'", "t", "Mr", ".", "X"]
     assert TokenizerLexicon.from_json(lexicon.to_json()) == lexicon
+
+
+def test_a_treebank_that_keeps_hyphenated_words_whole_teaches_the_neutral_rules_so() -> None:
+    """Dutch writes `X-boten` and `Harry's` as one token: the hyphen and the apostrophe join
+    there, so unseen words like them stay whole too; an English-like treebank splits them."""
+    sentence: list[WrittenToken] = [
+        ("De", ("De",), True), ("X-boten", ("X-boten",), True), ("van", ("van",), True),
+        ("Harry's", ("Harry's",), True), ("vader", ("vader",), False), (".", (".",), False),
+    ]  # fmt: skip
+    dutch = TokenizerLexicon.learn([sentence] * 2, rules="neutral")
+    assert set(dutch.joiners) == {"-", "'"}
+    assert tokenize("Oranje-bruine U-boten van Bernini's 1952-1995.", dutch) == [
+        "Oranje-bruine", "U-boten", "van", "Bernini's", "1952-1995", ".",
+    ]  # fmt: skip
+    split: list[WrittenToken] = [
+        ("X", ("X",), False), ("-", ("-",), False), ("boten", ("boten",), True),
+        ("l'", ("l'",), False), ("homme", ("homme",), False), (".", (".",), False),
+    ]  # fmt: skip
+    other = TokenizerLexicon.learn([split] * 2, rules="neutral")
+    assert other.joiners == "" and tokenize("U-boten l'eau", other) == [
+        "U", "-", "boten", "l'", "eau",
+    ]  # fmt: skip
+    assert TokenizerLexicon.from_json(dutch.to_json()) == dutch

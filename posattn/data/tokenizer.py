@@ -64,18 +64,30 @@ _RULES = rf"""
     | [-=]{{2,}} | ([^\w\s])\1+                        # -- ==-- ** <<
     | {_CLUSTER}                                       # anything else, one character each
 """
-_NEUTRAL_RULES = rf"""
+_JOINERS = "-'’"
+"""Characters that join two words into one token in some languages and not in others (Dutch
+keeps `X-boten` and `Harry's` whole; French splits `l'` + `homme`): learned per treebank."""
+
+
+def _neutral_rules(joiners: str) -> str:
+    """The language-neutral rules; `joiners` keep the words on both sides of them one token."""
+    joined = rf"(?:[{re.escape(joiners)}]{_WORD})*" if joiners else ""
+    elided = "".join(c for c in "'’" if c not in joiners)
+    elision = rf"| {_WORD}[{elided}](?=\w)  # an elided word: l' d' qu'" if elided else ""
+    return rf"""
       (?:https?://|www\.)[^\s<>"]+[^\s<>".,;:!?)\]'] # URLs, without a final full stop
     | (?:mailto:)?[\w.+%-]+@[\w-]+(?:\.[\w-]+)*          # e-mail addresses
     | (?i:[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))(?!\w)  # Space.com Guaranty.doc
     | [:;=8][-o']?[)(\][DPpO/\\|*3]+(?=\s|$)           # emoticons :) ;-( :P
-    | \d+(?:[.,:/]\d+)*                                 # 3,5 1.000 10:30
-    | {_WORD}['’](?=\w)                                # an elided word: l' d' qu' dell'
-    | {_WORD}                                          # words
+    | \d+(?:[.,:/]\d+)*(?![\w{re.escape(joiners)}])      # 3,5 1.000 10:30
+    {elision}
+    | {_WORD}{joined}                                  # words (joined ones too)
     | [.!?]{{2,}}                                      # ... ?! !!!
     | [-=]{{2,}} | ([^\w\s])\1+                        # -- ==-- ** <<
     | {_CLUSTER}                                       # anything else, one character each
 """
+
+
 TokenizerRules = Literal["english", "neutral"]
 _CLITIC = re.compile(r"^(.+?)(n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
 _DEFAULT_MULTIWORD = {"cannot": ("can", "not"), "gonna": ("gon", "na"), "wanna": ("wan", "na")}
@@ -109,10 +121,14 @@ class TokenizerLexicon:
     splits more often than not."""
     rules: TokenizerRules = "english"
     """The rules it adds to: English ones, or language-neutral ones for any other language."""
+    joiners: str = ""
+    """With the neutral rules: the characters (of `-`, `'`, `’`) that the treebank writes
+    inside one token more often than it splits at them."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "rules": self.rules,
+            "joiners": self.joiners,
             "whole": sorted(self.whole),
             "prefixes": sorted(self.prefixes),
             "multiword": {form: list(words) for form, words in sorted(self.multiword.items())},
@@ -126,6 +142,7 @@ class TokenizerLexicon:
             {form: tuple(words) for form, words in data["multiword"].items()},
             # Models saved before there were neutral rules were all English.
             data.get("rules", "english"),
+            data.get("joiners", ""),
         )
 
     @classmethod
@@ -154,6 +171,13 @@ class TokenizerLexicon:
                     for j in range(i + 2, min(len(chunk), i + 6) + 1):
                         pieces["".join(chunk[i:j])] += 1
         kept = {form for form, n in whole.items() if n > pieces[form]}
+        joiners = "" if rules == "english" else _joiners(whole, pieces)
+        if joiners:  # the rules keep these now
+            kept = {
+                form
+                for form in kept
+                if len(_rule_tokens(form, cls(rules=rules, joiners=joiners))) > 1
+            }
         hyphenated = {form for form in kept if re.fullmatch(r"[A-Za-z]+-\w+", form)}
         kept_prefix: Counter[str] = Counter()
         split_prefix: Counter[str] = Counter()
@@ -170,7 +194,21 @@ class TokenizerLexicon:
                 if counts.total() > as_one_word[form]
             },
             rules=rules,
+            joiners=joiners,
         )
+
+
+def _joiners(whole: Counter[str], pieces: Counter[str]) -> str:
+    """The joiners that words on both sides of are more often written as one token than as
+    several (counted over every such string, kept whole or split)."""
+    chosen = ""
+    for joiner in _JOINERS:
+        joined = re.compile(rf"\w+(?:{re.escape(joiner)}\w+)+")
+        kept = sum(n for form, n in whole.items() if joined.fullmatch(form))
+        split = sum(n for string, n in pieces.items() if joined.fullmatch(string))
+        if kept > split:
+            chosen += joiner
+    return chosen
 
 
 def _chunks(tokens: Sequence[WrittenToken]) -> list[list[str]]:
@@ -185,7 +223,7 @@ def _chunks(tokens: Sequence[WrittenToken]) -> list[list[str]]:
 
 @lru_cache(maxsize=8)
 def _pattern(
-    whole: frozenset[str], prefixes: frozenset[str], rules: TokenizerRules
+    whole: frozenset[str], prefixes: frozenset[str], rules: TokenizerRules, joiners: str
 ) -> re.Pattern[str]:
     """The rules, preceded by the learned strings (longest first) and hyphenated prefixes."""
     # A learned string is a whole token, never the start of a longer one (U. in U.S.); one
@@ -196,12 +234,13 @@ def _pattern(
         choices = "|".join(map(re.escape, sorted(prefixes, key=len, reverse=True)))
         alternatives.append(rf"(?i:{choices})-{_WORD}")
     head = "|".join(alternatives)
-    rest = _RULES if rules == "english" else _NEUTRAL_RULES
+    rest = _RULES if rules == "english" else _neutral_rules(joiners)
     return re.compile(f"(?:{head})|{rest}" if head else rest, re.VERBOSE)
 
 
 def _rule_tokens(text: str, lexicon: TokenizerLexicon) -> list[re.Match[str]]:
-    return list(_pattern(lexicon.whole, lexicon.prefixes, lexicon.rules).finditer(text))
+    pattern = _pattern(lexicon.whole, lexicon.prefixes, lexicon.rules, lexicon.joiners)
+    return list(pattern.finditer(text))
 
 
 def _words(form: str, lexicon: TokenizerLexicon) -> tuple[str, ...]:

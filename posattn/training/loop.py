@@ -220,6 +220,8 @@ def start_run(
             optimizer, lambda step: lr_factor_by_time(step, warmup, clock.spent())
         )
     else:
+        # At most a tenth of the run: on a small treebank, 300 steps can be the whole run.
+        warmup = min(warmup, total_steps // 10)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda step: lr_factor(step, warmup, total_steps)
         )
