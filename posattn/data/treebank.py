@@ -75,6 +75,13 @@ def treebank_name(folder: Path) -> str:
     return names.pop() if len(names) == 1 else folder.name
 
 
+def tokenizer_rules_for(treebank: str | None) -> TokenizerRules:
+    """English rules for an English treebank (`en_ewt`) or one without a name; language-neutral
+    ones for any other language."""
+    language = None if treebank is None else treebank.split("_")[0]
+    return "english" if language in (None, "en") else "neutral"
+
+
 def resolve_data_dir(data_dir: str | Path | None, treebank: str = "en_ewt") -> Path:
     """The folder to read: the one given, else a verified download in the cache (fetched now)."""
     if data_dir:
@@ -147,8 +154,7 @@ class TreebankSplits:
 
     @property
     def tokenizer_rules(self) -> TokenizerRules:
-        language = None if self.treebank is None else self.treebank.split("_")[0]
-        return "english" if language in (None, "en") else "neutral"
+        return tokenizer_rules_for(self.treebank)
 
     def digest(self) -> str:
         """Identifies the data, so a run is never resumed on different sentences."""
