@@ -297,6 +297,7 @@ ADDED_LATER: dict[tuple[str, str], Any] = {
     ("model", "char_encoder"): "cnn",
     ("model", "block_conv"): 0,
     ("model", "targets"): ["upos"],
+    ("model", "output"): "softmax",
 }
 """Keys added after models and runs were first saved, with the value that means what those
 models did: a saved config without them is read with these, not with today's defaults."""

@@ -129,25 +129,25 @@ def test_a_release_without_pinned_checksums_records_them_at_first_download(
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/{{file}}"
-        names = [f"xx_toy-ud-{split}.conllu" for split in ("train", "dev", "test")]
-        release = data.Release("xx_toy", url, dict.fromkeys(names), "Toy", "UD_Toy-Test")
-        monkeypatch.setitem(data.RELEASES, "xx_toy", release)
-        first = CliRunner().invoke(app, ["data", "download", "xx_toy"])
+        names = [f"en_toy-ud-{split}.conllu" for split in ("train", "dev", "test")]
+        release = data.Release("en_toy", url, dict.fromkeys(names), "Toy", "UD_Toy-Test")
+        monkeypatch.setitem(data.RELEASES, "en_toy", release)
+        first = CliRunner().invoke(app, ["data", "download", "en_toy"])
         assert first.exit_code == 0, first.output
         assert "does not pin this release's checksums" in first.output
-        folder = data.cache_root() / "treebanks" / "xx_toy"
+        folder = data.cache_root() / "treebanks" / "en_toy"
         recorded = (folder / "SHA256SUMS").read_text().splitlines()
         train = hashlib.sha256((served / names[0]).read_bytes()).hexdigest()
         assert f"{train}  {names[0]}" in recorded and len(recorded) == 3
         listed = CliRunner().invoke(app, ["data", "list"])
-        assert listed.exit_code == 0 and "xx_toy" in listed.output
-        toy = next(known for known in data.known_treebanks() if known.name == "xx_toy")
+        assert listed.exit_code == 0 and "en_toy" in listed.output
+        toy = next(known for known in data.known_treebanks() if known.name == "en_toy")
         assert (toy.source, toy.pinned, toy.downloaded) == ("UD_Toy-Test", False, folder)
         # The server's file changes; the copy in the cache was lost: the new bytes are refused.
         (served / names[0]).write_text("1\tHallo\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n")
         (folder / names[0]).unlink()
         with pytest.raises(PosattnError, match="checksum mismatch"):
-            data.download("xx_toy")
+            data.download("en_toy")
     finally:
         httpd.shutdown()
         httpd.server_close()

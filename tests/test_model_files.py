@@ -113,11 +113,12 @@ def test_a_model_saved_before_newer_keys_existed_loads_as_it_was_trained(model_d
     path = RunFolder(model_dir).model
     save_model(path, tagger, VOCABS, old, {"epoch": 1})
     tensors, header = load_tensors(path)
-    for key in ("block_conv", "char_encoder", "targets", "target_weight"):
+    for key in ("block_conv", "char_encoder", "targets", "target_weight", "output"):
         del header["config"]["model"][key]
     save_tensors(path, tensors, header)
     loaded = load_model(model_dir)
     assert loaded.config.model.block_conv == 0 and loaded.config.model.char_encoder == "cnn"
+    assert loaded.config.model.output == "softmax" and loaded.tagger.crf is None
 
 
 def test_an_xpos_classifier_saved_before_there_were_targets_loads(model_dir: Path) -> None:
