@@ -60,11 +60,13 @@ def conllu_sentence(words: list[tuple[str, str]], text: str | None = None) -> st
     return "\n".join(lines) + "\n\n"
 
 
-def write_treebank(folder: Path, splits: dict[str, list[list[tuple[str, str]]]]) -> Path:
+def write_treebank(
+    folder: Path, splits: dict[str, list[list[tuple[str, str]]]], name: str = "en_toy"
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for split, sentences in splits.items():
         text = "".join(conllu_sentence(sentence) for sentence in sentences)
-        (folder / f"en_toy-ud-{split}.conllu").write_text(text, encoding="utf-8")
+        (folder / f"{name}-ud-{split}.conllu").write_text(text, encoding="utf-8")
     return folder
 
 

@@ -6,11 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from posattn.cli import app
 from posattn.data.conllu import read_conllu
 from posattn.data.tokenizer import TokenizerLexicon, WrittenToken, tokenize, tokenize_text
 from posattn.data.treebank import COLUMNS, surface_tokens
 from posattn.evaluation.segmentation import RawTextScores, TaggedToken
+
+from .conftest import TINY_MODEL, write_treebank
+
+runner = CliRunner()
 
 
 @pytest.mark.parametrize(
@@ -143,3 +149,23 @@ def test_a_treebank_that_keeps_hyphenated_words_whole_teaches_the_neutral_rules_
         "U", "-", "boten", "l'", "eau",
     ]  # fmt: skip
     assert TokenizerLexicon.from_json(dutch.to_json()) == dutch
+
+
+def test_a_model_of_another_language_tags_raw_text_with_the_neutral_rules_and_says_so(
+    tmp_path: Path,
+) -> None:
+    sentences = [[("Ik", "PRON"), ("zie", "VERB"), ("Harry's", "PROPN"), ("boek", "NOUN")]] * 20
+    data = write_treebank(
+        tmp_path / "data", dict.fromkeys(("train", "dev", "test"), sentences), "nl_toy"
+    )
+    tiny = [f"--set=model.{key}={value}" for key, value in TINY_MODEL.items()]
+    run = tmp_path / "run"
+    trained = runner.invoke(
+        app, ["train", "--data-dir", str(data), "-o", str(run), "--set=train.epochs=1", *tiny]
+    )
+    assert trained.exit_code == 0, trained.output
+    tagged = runner.invoke(app, ["tag", "--model", str(run), "-f", "tsv", "Zie je Harry's boek?"])
+    assert tagged.exit_code == 0, tagged.output
+    assert "language-neutral tokenizer" in tagged.stderr and "nl_toy" in tagged.stderr
+    forms = [line.split("\t")[0] for line in tagged.stdout.split("\n") if line]
+    assert forms == ["Zie", "je", "Harry's", "boek", "?"]  # no English clitic split of 's
