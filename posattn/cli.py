@@ -630,14 +630,14 @@ def data_download(
     """Download a treebank of the pinned UD release into the cache and verify its checksums
     (`posattn data list` shows the known ones)."""
     with reported_errors():
-        from posattn.data.download import download
+        from posattn.data.download import RECORDED_SUMS, download, release_of
 
-        done = download(treebank)
-        console.print(f"{treebank}: verified files in [bold]{done.folder}[/]")
-        if not done.pinned:
+        folder = download(treebank)
+        console.print(f"{treebank}: verified files in [bold]{folder}[/]")
+        if not release_of(treebank).pinned:
             console.print(
                 f"posattn does not pin this release's checksums: those of the first download "
-                f"are in {done.folder / 'SHA256SUMS'}, and later downloads are checked against them"
+                f"are in {folder / RECORDED_SUMS}, and later downloads are checked against them"
             )
 
 

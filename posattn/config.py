@@ -44,6 +44,9 @@ class DataConfig:
     """Forms seen fewer times in train share the unknown-word embedding."""
     max_word_length: int = 24
     """Characters kept per word for the character encoder (long URLs are cut)."""
+    tokenizer: Literal["auto", "english", "neutral"] = "auto"
+    """How the model will split raw text: English rules, language-neutral ones, or (auto) by
+    the treebank's language code, the start of its file names (`en` in `en_ewt-ud-*`)."""
 
 
 @dataclass
@@ -87,7 +90,8 @@ class ModelConfig:
     weights by offset (0: none)."""
     output: Literal["softmax", "crf"] = "softmax"
     """softmax: each token's tag on its own; crf: a linear-chain CRF that also learns which tag
-    follows which, trained on whole tag sequences (tagging takes each token's marginal)."""
+    follows which, trained on whole tag sequences (tagging takes each token's marginal; its
+    loss has no label smoothing, and it cannot learn from teachers)."""
     targets: list[Target] = field(default_factory=lambda: ["upos"])
     """What the model predicts: UPOS always; also `xpos` (the treebank's own tags) and `feats`
     (each word's morphological features, its whole FEATS string as one label), each by its
@@ -112,6 +116,7 @@ class TrainConfig:
     """Evaluate and save an exponential moving average of the weights (null: the last weights);
     an average of recent weights generalises better than the last noisy step's."""
     label_smoothing: float = 0.1
+    """For softmax outputs (UPOS with model.output=softmax, and the other targets)."""
     patience: int = 5
     """Stop after this many epochs without a better dev accuracy."""
     max_minutes: float | None = None
@@ -186,6 +191,11 @@ def validate(config: Config) -> None:
             f"{m.targets}: must start with upos and name each target once (upos, xpos, feats)",
         ),
         (m.target_weight > 0, "model.target_weight", "must be positive"),
+        (
+            m.output != "crf" or not t.teachers,
+            "model.output",
+            "crf cannot learn from train.teachers (distillation needs a softmax output)",
+        ),
         (
             m.char_encoder != "bilstm" or m.char_channels % 2 == 0,
             "model.char_channels",
@@ -286,8 +296,9 @@ def _build_section(section: str, values: dict[str, Any]) -> Any:
     kwargs = {}
     for key, value in values.items():
         if key not in known:
+            hint = " (now model.targets: [upos, xpos])" if key == "xpos_weight" else ""
             raise PosattnError(
-                f"config: unknown key {section}.{key} (known: {', '.join(sorted(known))})"
+                f"config: unknown key {section}.{key}{hint} (known: {', '.join(sorted(known))})"
             )
         kwargs[key] = _coerce(f"{section}.{key}", value, hints[key])
     return cls(**kwargs)

@@ -27,9 +27,15 @@ def isolated_cache(
 
 @pytest.fixture(scope="session")
 def ewt_dir() -> Path:
-    """The full EWT (POSATTN_DATA_DIR or ../shared) where it is found, else the test slice."""
-    folder = Path(os.environ.get("POSATTN_DATA_DIR", SHARED_EWT))
-    return folder if (folder / "en_ewt-ud-train.conllu").is_file() else EWT_SLICE
+    """The full EWT (POSATTN_DATA_DIR or ../shared) where it is found, else the test slice; a
+    POSATTN_DATA_DIR that points elsewhere fails, so CI never tests the slice by mistake."""
+    given = os.environ.get("POSATTN_DATA_DIR")
+    folder = Path(given or SHARED_EWT)
+    if (folder / "en_ewt-ud-train.conllu").is_file():
+        return folder
+    if given:
+        pytest.fail(f"POSATTN_DATA_DIR={given}: no en_ewt-ud-train.conllu there")
+    return EWT_SLICE
 
 
 @pytest.fixture(scope="session")

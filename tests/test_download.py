@@ -113,7 +113,7 @@ def test_a_broken_transfer_keeps_nothing_and_a_retry_starts_over(
     assert list(folder.iterdir()) == []
 
     use_release(monkeypatch, server + "/{file}", served)
-    assert data.download("en_ewt").folder == folder
+    assert data.download("en_ewt") == folder
     assert sorted(p.name for p in folder.iterdir()) == sorted(data.RELEASES["en_ewt"].sha256)
 
 
@@ -146,8 +146,14 @@ def test_a_release_without_pinned_checksums_records_them_at_first_download(
         # The server's file changes; the copy in the cache was lost: the new bytes are refused.
         (served / names[0]).write_text("1\tHallo\t_\tNOUN\t_\t_\t_\t_\t_\t_\n\n")
         (folder / names[0]).unlink()
-        with pytest.raises(PosattnError, match="checksum mismatch"):
+        with pytest.raises(PosattnError, match=r"checksum mismatch.*SHA256SUMS recorded it"):
             data.download("en_toy")
+        # A damaged record is named with its line, never a traceback.
+        (folder / "SHA256SUMS").write_text("\nnot a checksum line\n")
+        with pytest.raises(PosattnError, match="SHA256SUMS:2: not a '<sha256>  <file>' line"):
+            data.download("en_toy")
+        result = CliRunner().invoke(app, ["data", "download", "en_toy"])
+        assert result.exit_code == 1 and "Traceback" not in result.output
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -127,6 +127,8 @@ def test_more_classifiers_learn_the_xpos_tags_and_features(tmp_path: Path) -> No
     assert train_toy(tmp_path, *overrides) > 0.98
     loaded = load_model(tmp_path)
     assert set(loaded.vocabs.targets) == {"xpos", "feats"}
+    empty = predict(loaded.tagger, loaded.vocabs, [[]])[0]  # e.g. a block of empty nodes only
+    assert empty.tags == [] and empty.targets == {"xpos": [], "feats": []}
     words, tags = toy_language(50, seed=2)
     predictions = predict(loaded.tagger, loaded.vocabs, words)
     for name, gold in (("xpos", toy_xpos(words, tags)), ("feats", toy_feats(words))):

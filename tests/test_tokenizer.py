@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import posattn
 from posattn.cli import app
 from posattn.data.conllu import read_conllu
 from posattn.data.tokenizer import TokenizerLexicon, WrittenToken, tokenize, tokenize_text
@@ -136,7 +137,7 @@ def test_a_treebank_that_keeps_hyphenated_words_whole_teaches_the_neutral_rules_
         ("Harry's", ("Harry's",), True), ("vader", ("vader",), False), (".", (".",), False),
     ]  # fmt: skip
     dutch = TokenizerLexicon.learn([sentence] * 2, rules="neutral")
-    assert set(dutch.joiners) == {"-", "'"}
+    assert set(dutch.joiners) == {"-", "'", "’"}  # the two apostrophes go together
     assert tokenize("Oranje-bruine U-boten van Bernini's 1952-1995.", dutch) == [
         "Oranje-bruine", "U-boten", "van", "Bernini's", "1952-1995", ".",
     ]  # fmt: skip
@@ -169,3 +170,12 @@ def test_a_model_of_another_language_tags_raw_text_with_the_neutral_rules_and_sa
     assert "language-neutral tokenizer" in tagged.stderr and "nl_toy" in tagged.stderr
     forms = [line.split("\t")[0] for line in tagged.stdout.split("\n") if line]
     assert forms == ["Zie", "je", "Harry's", "boek", "?"]  # no English clitic split of 's
+    # Told otherwise, it keeps the English rules (and says nothing).
+    english = tmp_path / "english"
+    trained = runner.invoke(
+        app,
+        ["train", "--data-dir", str(data), "-o", str(english), "--set=train.epochs=1", *tiny,
+         "--set=data.tokenizer=english"],
+    )  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    assert posattn.load(english).tokenizer == "english" and posattn.load(run).tokenizer == "neutral"

@@ -141,20 +141,22 @@ RECORDED_SUMS = "SHA256SUMS"
 download found them (the format of `sha256sum`)."""
 
 
-@dataclass(frozen=True)
-class Download:
-    folder: Path
-    pinned: bool
-    """True: checked against checksums posattn ships; False: against those recorded by the
-    first download (which it wrote, if this was it)."""
-
-
 def _recorded(folder: Path) -> dict[str, str]:
     path = folder / RECORDED_SUMS
     if not path.is_file():
         return {}
-    pairs = (line.split(maxsplit=1) for line in path.read_text(encoding="utf-8").splitlines())
-    return {name.strip().lstrip("*"): digest for digest, name in pairs}
+    sums = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        fields = line.split(maxsplit=1)
+        if not fields:
+            continue
+        if len(fields) != 2 or len(fields[0]) != 64:
+            raise PosattnError(
+                f"{path}:{number}: not a '<sha256>  <file>' line (delete the file to record "
+                "the checksums again at the next download)"
+            )
+        sums[fields[1].strip().lstrip("*")] = fields[0]
+    return sums
 
 
 def _record(folder: Path, sums: dict[str, str]) -> None:
@@ -175,8 +177,9 @@ def release_of(treebank: str) -> Release:
     return release
 
 
-def download(treebank: str = "en_ewt", timeout: float = 60.0) -> Download:
-    """Fetch a known release into the cache, verify its checksums, return the folder."""
+def download(treebank: str = "en_ewt", timeout: float = 60.0) -> Path:
+    """Fetch a known release into the cache, verify its checksums, return the folder. A release
+    without pinned checksums is checked against those its first download recorded."""
     release = release_of(treebank)
     folder = cache_root() / "treebanks" / treebank
     folder.mkdir(parents=True, exist_ok=True)
@@ -188,10 +191,21 @@ def download(treebank: str = "en_ewt", timeout: float = 60.0) -> Download:
         if target.is_file() and expected is not None and sha256_of(target) == expected:
             found[file] = expected
             continue
-        found[file] = _fetch(release.url.format(file=file), target, expected, treebank, timeout)
+        url = release.url.format(file=file)
+        try:
+            found[file] = _fetch(url, target, expected, treebank, timeout)
+        except ChecksumMismatch as error:
+            where = (
+                "" if pinned else f", as {folder / RECORDED_SUMS} recorded it at the first download"
+            )
+            raise PosattnError(f"{error}{where}") from None
     if not release.pinned and found != recorded:
         _record(folder, found)
-    return Download(folder, release.pinned)
+    return folder
+
+
+class ChecksumMismatch(PosattnError):
+    """A downloaded file is not the one its checksum says."""
 
 
 def _fetch(url: str, target: Path, expected: str | None, treebank: str, timeout: float) -> str:
@@ -209,7 +223,7 @@ def _fetch(url: str, target: Path, expected: str | None, treebank: str, timeout:
             os.fsync(out.fileno())
         actual = sha256_of(tmp)
         if expected is not None and actual != expected:
-            raise PosattnError(
+            raise ChecksumMismatch(
                 f"{url}: checksum mismatch (expected {expected[:12]}…, got {actual[:12]}…)"
             )
         os.replace(tmp, target)

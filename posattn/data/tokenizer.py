@@ -64,9 +64,14 @@ _RULES = rf"""
     | [-=]{{2,}} | ([^\w\s])\1+                        # -- ==-- ** <<
     | {_CLUSTER}                                       # anything else, one character each
 """
-_JOINERS = "-'’"
+_JOINERS = ("-", "'’")
 """Characters that join two words into one token in some languages and not in others (Dutch
-keeps `X-boten` and `Harry's` whole; French splits `l'` + `homme`): learned per treebank."""
+keeps `X-boten` and `Harry's` whole; French splits `l'` + `homme`): learned per treebank, the
+two apostrophes as one (a treebank written with one says how the other is used)."""
+
+
+_INSIDE = re.compile(r"(?<=\w)[-'’](?=\w)")
+"""A joiner with a word character on both sides."""
 
 
 def _neutral_rules(joiners: str) -> str:
@@ -155,10 +160,13 @@ class TokenizerLexicon:
         rules_alone = cls(rules=rules)
         whole: Counter[str] = Counter()
         pieces: Counter[str] = Counter()
+        joins: Counter[str] = Counter()  # a joiner between two words inside one token
+        splits: Counter[str] = Counter()  # ... written as a token of its own between them
         as_multiword: defaultdict[str, Counter[tuple[str, ...]]] = defaultdict(Counter)
         as_one_word: Counter[str] = Counter()
         for tokens in sentences:
             for form, words, _ in tokens:
+                joins.update(_INSIDE.findall(form))
                 if len(words) > 1:
                     as_multiword[form.lower()][tuple(w.lower() for w in words)] += 1
                 else:
@@ -167,11 +175,16 @@ class TokenizerLexicon:
                         whole[form] += 1
             # How often each candidate string occurs split into several tokens instead.
             for chunk in _chunks(tokens):
+                splits.update(_split_joiners(chunk))
                 for i in range(len(chunk)):
                     for j in range(i + 2, min(len(chunk), i + 6) + 1):
                         pieces["".join(chunk[i:j])] += 1
         kept = {form for form, n in whole.items() if n > pieces[form]}
-        joiners = "" if rules == "english" else _joiners(whole, pieces)
+        joiners = "".join(
+            joiner
+            for joiner in _JOINERS
+            if rules == "neutral" and sum(joins[c] for c in joiner) > sum(splits[c] for c in joiner)
+        )
         if joiners:  # the rules keep these now
             kept = {
                 form
@@ -198,17 +211,14 @@ class TokenizerLexicon:
         )
 
 
-def _joiners(whole: Counter[str], pieces: Counter[str]) -> str:
-    """The joiners that words on both sides of are more often written as one token than as
-    several (counted over every such string, kept whole or split)."""
-    chosen = ""
-    for joiner in _JOINERS:
-        joined = re.compile(rf"\w+(?:{re.escape(joiner)}\w+)+")
-        kept = sum(n for form, n in whole.items() if joined.fullmatch(form))
-        split = sum(n for string, n in pieces.items() if joined.fullmatch(string))
-        if kept > split:
-            chosen += joiner
-    return chosen
+def _split_joiners(chunk: list[str]) -> list[str]:
+    """The joiners a run of tokens written without spaces was split at, between two words:
+    `X` `-` `boten`, `l'` `homme`, `Harry` `'s`."""
+    text = "".join(chunk)
+    cuts = {sum(map(len, chunk[:i])) for i in range(1, len(chunk))}
+    # A joiner just before or just after a cut between tokens, with word characters around it.
+    near_cuts = {at for cut in cuts for at in (cut - 1, cut)}
+    return [text[at] for at in sorted(near_cuts) if _INSIDE.match(text, at)]
 
 
 def _chunks(tokens: Sequence[WrittenToken]) -> list[list[str]]:

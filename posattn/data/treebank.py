@@ -90,7 +90,7 @@ def resolve_data_dir(data_dir: str | Path | None, treebank: str = "en_ewt") -> P
     cached = cache_root() / "treebanks" / treebank
     if all((cached / file).is_file() for file in release.sha256):
         return cached
-    return download(treebank).folder
+    return download(treebank)
 
 
 def load_treebank(folder: Path, splits: tuple[str, ...] = SPLITS) -> DatasetDict:

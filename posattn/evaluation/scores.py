@@ -28,7 +28,7 @@ class TargetScores:
     """How well the model predicts a target besides UPOS."""
 
     accuracy: float
-    """Words whose whole label is right (for FEATS: UFeats, every feature of the word right)."""
+    """Words whose whole label is right (for FEATS: every feature of the word right)."""
     per_label: dict[str, TagScore]
     """XPOS: per tag; FEATS: per feature (`Number`), its `name=value` pairs scored."""
 

@@ -35,7 +35,7 @@ class Token:
     form: str
     upos: str
     probability: float
-    """How sure the model is of `upos` (its softmax probability)."""
+    """How sure the model is of `upos` (its probability; with a CRF, the marginal one)."""
     xpos: str | None = None
     """The treebank's own tag, if the model predicts it."""
     feats: str | None = None
@@ -132,7 +132,8 @@ def predict(
     spans_of = [windows(len(sentence), size) for sentence in sentences]
     pieces = [(i, a, b) for i, spans in enumerate(spans_of) for a, b in spans]
     texts = [sentences[i][a:b] for i, a, b in pieces]
-    tagged = [Prediction([], []) for _ in pieces]
+    names = list(tagger.target_classifiers)
+    tagged = [Prediction([], [], {name: [] for name in names}) for _ in pieces]
     for indices, probabilities, chosen_targets in _probabilities(
         tagger,
         vocabs,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -88,12 +89,12 @@ def save_model(
     atomic_write_json(path.with_suffix(".json"), meta)
 
 
-def _renamed(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Weights under today's names: an XPOS classifier saved before there were targets."""
-    old = "xpos_classifier."
+def current_names(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Weights under today's names: an XPOS classifier saved before there were targets
+    (`xpos_classifier.weight`, also inside a checkpoint's `model.` / `averaged.module.`)."""
     return {
-        f"target_classifiers.xpos.{name.removeprefix(old)}" if name.startswith(old) else name: t
-        for name, t in tensors.items()
+        re.sub(r"(^|\.)xpos_classifier\.", r"\1target_classifiers.xpos.", name): tensor
+        for name, tensor in tensors.items()
     }
 
 
@@ -115,7 +116,7 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
         config = saved_config(meta["config"])
         vocabs = Vocabularies.from_json(meta["vocabularies"])
         tagger = Tagger.for_vocabularies(config.model, vocabs)
-        tagger.load_state_dict(_renamed(tensors))
+        tagger.load_state_dict(current_names(tensors))
     except (KeyError, TypeError, ValueError, RuntimeError, PosattnError) as error:
         text = str(error).strip()
         reason = text.replace("\n", " ")[:300] if text else repr(error)

@@ -57,7 +57,7 @@ def to_json(sentence: TaggedSentence, number: int) -> str:
     }
     for name in ("xpos", "feats"):
         labels = [getattr(t, name) for t in sentence]
-        if all(label is not None for label in labels):
+        if labels and all(label is not None for label in labels):
             record[name] = labels
     return json.dumps(record, ensure_ascii=False) + "\n"
 

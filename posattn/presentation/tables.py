@@ -35,7 +35,7 @@ def print_evaluation(console: Console, result: Evaluation, confusions: int = 10)
     ):
         summary.add_row(label, f"{tokens:,}", _percent(accuracy))
     for name, scores in result.targets.items():
-        what = "XPOS" if name == "xpos" else "features (UFeats: all of a word's right)"
+        what = "XPOS" if name == "xpos" else "features (all of a word's FEATS right)"
         summary.add_row(what, f"{result.tokens:,}", _percent(scores.accuracy))
     console.print(summary)
     if result.foreign_tag_tokens:

@@ -175,12 +175,15 @@ def dev_accuracy(
     return correct / max(1, total)
 
 
-def _digest(data: TreebankSplits, teacher: list[torch.Tensor]) -> str:
-    """What the run learns from: the data and the teachers' distributions (if any), so a run is
-    never resumed on anything else."""
-    if not teacher:
+def _digest(data: TreebankSplits, teacher: list[torch.Tensor], targets: list[str]) -> str:
+    """What the run learns from: the data, the labels of its other targets and the teachers'
+    distributions (if any), so a run is never resumed on anything else."""
+    if not teacher and not targets:
         return data.digest()
     digest = hashlib.sha256(data.digest().encode())
+    for target in targets:
+        for sentence in data.train_targets[target]:
+            digest.update(("\t".join(sentence) + "\n").encode())
     for distribution in teacher:
         digest.update(distribution.numpy().tobytes())
     return digest.hexdigest()
@@ -323,7 +326,7 @@ def train(
         config.data.min_word_count,
         data.train_tokens,
         {target: data.train_targets[target] for target in config.model.targets[1:]},
-        data.tokenizer_rules,
+        data.tokenizer_rules if config.data.tokenizer == "auto" else config.data.tokenizer,
         data.treebank,
     )
     check_memory(config, vocabs)
@@ -379,7 +382,7 @@ def _train_in(
     teacher = teacher_distributions(config.train.teachers, data.train_words, vocabs.tags)
     run = start_run(config, vocabs, data, teacher)
     folder.remove_stale_temporaries()
-    data_sha256 = _digest(data, teacher)
+    data_sha256 = _digest(data, teacher, list(config.model.targets[1:]))
     if resume:
         state = restore_checkpoint(run, config, data_sha256, folder)
         folder.keep_metrics_before(state.epoch)

@@ -14,12 +14,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 
-from posattn.config import Config, config_to_dict
+from posattn.config import Config, config_to_dict, saved_config
 from posattn.errors import PosattnError
-from posattn.model.storage import load_tensors, save_tensors
+from posattn.model.storage import current_names, load_tensors, save_tensors
 from posattn.run_folder import RunFolder
 from posattn.training.state import Run, TrainingState
 
@@ -84,13 +85,21 @@ def save_checkpoint(
     save_tensors(folder.checkpoint, tensors, header)
 
 
+def _saved(header: dict[str, Any]) -> dict[str, Any] | None:
+    """The checkpoint's config as today's keys say it (one saved by an older posattn too)."""
+    try:
+        return config_to_dict(saved_config(header["config"]))
+    except (KeyError, PosattnError):
+        return None
+
+
 def resumable(folder: RunFolder, config: Config) -> bool:
     """Whether `folder` holds a readable checkpoint of a run with exactly this config."""
     try:
         _, header = load_tensors(folder.checkpoint)
     except PosattnError:
         return False
-    return bool(header.get("config") == config_to_dict(config))
+    return _saved(header) == config_to_dict(config)
 
 
 def restore_checkpoint(
@@ -100,10 +109,12 @@ def restore_checkpoint(
     tensors, header = load_tensors(path)
     if header.get("format") != CHECKPOINT_FORMAT:
         raise PosattnError(f"{path}: checkpoint format {header.get('format')!r} is not readable")
-    if header["config"] != config_to_dict(config):
+    if _saved(header) != config_to_dict(config):
         raise PosattnError(f"{path}: saved with another config than {folder.config}")
     if header["data_sha256"] != data_sha256:
         raise PosattnError(f"{path}: the training data changed since the run was interrupted")
+
+    tensors = current_names(tensors)
 
     def section(prefix: str) -> dict[str, torch.Tensor]:
         return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
