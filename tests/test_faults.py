@@ -19,7 +19,7 @@ from posattn.config import load_config
 from posattn.data.treebank import TreebankSplits
 from posattn.errors import PosattnError
 from posattn.model import Tagger
-from posattn.model.storage import load_model, load_tensors
+from posattn.model.storage import load_model, load_tensors, save_tensors
 from posattn.run_folder import RunFolder
 from posattn.training.loop import EpochMetrics, SilentReporter, train
 from posattn.training.resume import TrainingInterrupted
@@ -94,6 +94,24 @@ def test_resume_refuses_changed_data(tmp_path: Path) -> None:
     with pytest.raises(PosattnError, match="the training data changed since"):
         train(config, tmp_path, data=changed, resume=True)
     train(config, tmp_path, data=DATA, resume=True)  # the same data resumes
+
+
+def test_a_run_interrupted_under_the_previous_version_resumes(tmp_path: Path) -> None:
+    """Its checkpoint's config lacks the keys added since (model.targets, model.output, ...)
+    and has one since renamed (model.xpos_weight): it is read as it was trained."""
+    config = load_config(QUICK, [*TOY, "train.epochs=3"])
+    train(config, tmp_path / "whole", data=DATA)
+    cut = RunFolder(tmp_path / "cut")
+    with pytest.raises(TrainingInterrupted):
+        train(config, cut.path, SignalAt(signal.SIGINT, step=5), data=DATA)
+    tensors, header = load_tensors(cut.checkpoint)
+    model = header["config"]["model"]
+    for key in ("targets", "target_weight", "output"):
+        del model[key]
+    model["xpos_weight"] = 0.0
+    save_tensors(cut.checkpoint, tensors, header)
+    train(config, cut.path, data=DATA, resume=True)
+    assert timeless(cut.path) == timeless(tmp_path / "whole")
 
 
 def command(*args: str) -> list[str]:

@@ -89,7 +89,7 @@ def save_model(
     atomic_write_json(path.with_suffix(".json"), meta)
 
 
-def current_names(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def _current_names(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Weights under today's names: an XPOS classifier saved before there were targets
     (`xpos_classifier.weight`, also inside a checkpoint's `model.` / `averaged.module.`)."""
     return {
@@ -116,7 +116,7 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
         config = saved_config(meta["config"])
         vocabs = Vocabularies.from_json(meta["vocabularies"])
         tagger = Tagger.for_vocabularies(config.model, vocabs)
-        tagger.load_state_dict(current_names(tensors))
+        tagger.load_state_dict(_current_names(tensors))
     except (KeyError, TypeError, ValueError, RuntimeError, PosattnError) as error:
         text = str(error).strip()
         reason = text.replace("\n", " ")[:300] if text else repr(error)

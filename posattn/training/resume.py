@@ -20,7 +20,7 @@ import torch
 
 from posattn.config import Config, config_to_dict, saved_config
 from posattn.errors import PosattnError
-from posattn.model.storage import current_names, load_tensors, save_tensors
+from posattn.model.storage import load_tensors, save_tensors
 from posattn.run_folder import RunFolder
 from posattn.training.state import Run, TrainingState
 
@@ -113,8 +113,6 @@ def restore_checkpoint(
         raise PosattnError(f"{path}: saved with another config than {folder.config}")
     if header["data_sha256"] != data_sha256:
         raise PosattnError(f"{path}: the training data changed since the run was interrupted")
-
-    tensors = current_names(tensors)
 
     def section(prefix: str) -> dict[str, torch.Tensor]:
         return {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
