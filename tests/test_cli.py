@@ -76,9 +76,9 @@ def trained_model(ewt_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
             "--seed",
             "3",
             "--set",
-            "data.max_train_sentences=400",  # the slice's train split has 419
+            "data.max_train_sentences=100",  # the slice's train split has 105
             "--set",
-            "train.epochs=6",
+            "train.epochs=15",
             "--set",
             "model.targets=[upos,xpos,feats]",  # the other targets come along everywhere
         ],
@@ -93,12 +93,12 @@ def test_training_writes_a_self_describing_model(
 ) -> None:
     meta = json.loads((trained_model / "model.json").read_text())
     assert meta["config"]["train"]["seed"] == 3
-    assert meta["config"]["data"]["max_train_sentences"] == 400
+    assert meta["config"]["data"]["max_train_sentences"] == 100
     assert set(meta["vocabularies"]["tags"]) >= {"NOUN", "VERB", "PUNCT", "DET"}
     epochs = [
         json.loads(line) for line in (trained_model / "metrics.jsonl").read_text().splitlines()
     ]
-    assert [e["epoch"] for e in epochs] == [1, 2, 3, 4, 5, 6]
+    assert [e["epoch"] for e in epochs] == list(range(1, 16))
     # Traceable: versions, the data files' checksums and the source commit (None outside git).
     run = json.loads((trained_model / "run.json").read_text())
     assert run["packages"]["torch"] and run["packages"]["safetensors"] and "git" in run
@@ -108,7 +108,7 @@ def test_training_writes_a_self_describing_model(
         if full_ewt
         else hashlib.sha256(train_file.read_bytes()).hexdigest()
     )
-    # learned, not just ran: 400 sentences for 6 epochs beats tagging everything NOUN (~17%)
+    # learned, not just ran: 100 sentences for 15 epochs beats tagging everything NOUN (~17%)
     assert epochs[-1]["dev_accuracy"] > 0.7
 
 

@@ -97,7 +97,7 @@ def test_the_lexicon_learns_what_the_treebank_keeps_whole_and_splits() -> None:
 
 def test_ewt_words_are_reproduced(ewt_dir: Path, full_ewt: bool) -> None:
     """Word F1 >= 99.0 on EWT test, learning from EWT train only (README: Tokenization); on the
-    test slice, with a lexicon learned from its 419 training sentences, >= 98.5."""
+    test slice, with a lexicon learned from its 105 training sentences, >= 98.5."""
 
     def columns(split: str) -> dict[str, list[object]]:
         rows = list(read_conllu(ewt_dir / f"en_ewt-ud-{split}.conllu"))
