@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posattn.errors import PosattnError
+from posattn.files import atomic_write_text
 
 UD_RELEASE = "r2.16"
 """The Universal Dependencies release posattn downloads from (May 2025)."""
@@ -39,14 +40,23 @@ class Release:
     def pinned(self) -> bool:
         return all(self.sha256.values())
 
+    @property
+    def folder(self) -> Path:
+        """Where its files are kept: the cache's `treebanks/NAME`."""
+        return cache_root() / "treebanks" / self.name
+
+    def in_cache(self) -> bool:
+        return all((self.folder / file).is_file() for file in self.sha256)
+
 
 def ud_release(name: str, language: str, repository: str, **sha256: str) -> Release:
     """A treebank of the UD release by its UD name (`de_gsd`) and repository (`UD_German-GSD`)."""
-    files = [f"{name}-ud-{split}.conllu" for split in ("train", "dev", "test")]
     return Release(
         name=name,
         url=f"{UD_GITHUB}{repository}/{UD_RELEASE}/{{file}}",
-        sha256={file: sha256.get(file.split("-ud-")[1].removesuffix(".conllu")) for file in files},
+        sha256={
+            f"{name}-ud-{split}.conllu": sha256.get(split) for split in ("train", "dev", "test")
+        },
         language=language,
         repository=repository,
     )
@@ -122,15 +132,13 @@ def known_treebanks() -> list[KnownTreebank]:
     """The treebanks `download` can fetch, and which are in the cache already."""
     known = []
     for release in RELEASES.values():
-        folder = cache_root() / "treebanks" / release.name
-        present = all((folder / file).is_file() for file in release.sha256)
         known.append(
             KnownTreebank(
                 name=release.name,
                 language=release.language,
                 source=release.repository or release.url,
                 pinned=release.pinned,
-                downloaded=folder if present else None,
+                downloaded=release.folder if release.in_cache() else None,
             )
         )
     return known
@@ -161,10 +169,7 @@ def _recorded(folder: Path) -> dict[str, str]:
 
 def _record(folder: Path, sums: dict[str, str]) -> None:
     text = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
-    handle, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{RECORDED_SUMS}.", suffix=".part")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp_name, folder / RECORDED_SUMS)
+    atomic_write_text(folder / RECORDED_SUMS, text)
 
 
 def release_of(treebank: str) -> Release:
@@ -181,7 +186,7 @@ def download(treebank: str = "en_ewt", timeout: float = 60.0) -> Path:
     """Fetch a known release into the cache, verify its checksums, return the folder. A release
     without pinned checksums is checked against those its first download recorded."""
     release = release_of(treebank)
-    folder = cache_root() / "treebanks" / treebank
+    folder = release.folder
     folder.mkdir(parents=True, exist_ok=True)
     recorded = _recorded(folder)
     found: dict[str, str] = {}

@@ -186,11 +186,8 @@ class TokenizerLexicon:
             if rules == "neutral" and sum(joins[c] for c in joiner) > sum(splits[c] for c in joiner)
         )
         if joiners:  # the rules keep these now
-            kept = {
-                form
-                for form in kept
-                if len(_rule_tokens(form, cls(rules=rules, joiners=joiners))) > 1
-            }
+            joined = cls(rules=rules, joiners=joiners)
+            kept = {form for form in kept if len(_rule_tokens(form, joined)) > 1}
         hyphenated = {form for form in kept if re.fullmatch(r"[A-Za-z]+-\w+", form)}
         kept_prefix: Counter[str] = Counter()
         split_prefix: Counter[str] = Counter()

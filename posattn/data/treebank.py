@@ -87,10 +87,7 @@ def resolve_data_dir(data_dir: str | Path | None, treebank: str = "en_ewt") -> P
     if data_dir:
         return Path(data_dir)
     release = release_of(treebank)
-    cached = cache_root() / "treebanks" / treebank
-    if all((cached / file).is_file() for file in release.sha256):
-        return cached
-    return download(treebank)
+    return release.folder if release.in_cache() else download(treebank)
 
 
 def load_treebank(folder: Path, splits: tuple[str, ...] = SPLITS) -> DatasetDict:
@@ -150,11 +147,7 @@ class TreebankSplits:
     """XPOS and FEATS of the training sentences, for a model that learns them too."""
     treebank: str | None = None
     """Its name as its files give it (`en_ewt`); the language code before the `_` picks the
-    tokenizer's rules."""
-
-    @property
-    def tokenizer_rules(self) -> TokenizerRules:
-        return tokenizer_rules_for(self.treebank)
+    tokenizer's rules (`tokenizer_rules_for`)."""
 
     def digest(self) -> str:
         """Identifies the data, so a run is never resumed on different sentences."""

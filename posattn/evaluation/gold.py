@@ -15,7 +15,7 @@ from posattn.data.treebank import COLUMNS, EXTRA_TARGETS, load_treebank, surface
 from posattn.errors import PosattnError
 from posattn.evaluation.scores import Evaluation, evaluate
 from posattn.evaluation.segmentation import RawTextScores, TaggedToken
-from posattn.model.inference import LoadedModel
+from posattn.model.inference import LoadedModel, Prediction
 
 
 @dataclass
@@ -61,15 +61,28 @@ def score_model(loaded: LoadedModel, gold: GoldSentences) -> tuple[Evaluation, l
     """The model's scores on `gold` (UPOS, and each other target it predicts), and the UPOS tags
     it predicted."""
     predictions = loaded.predict(gold.words, gold.heads)
-    predicted = [p.tags for p in predictions]
-    targets: dict[str, tuple[list[list[str]], list[list[str]]]] = {
-        name: (gold.targets[name], [p.targets[name] for p in predictions])
+    evaluation = evaluate_predictions(
+        loaded, gold.words, gold.tags, gold.targets, predictions, gold.source
+    )
+    return evaluation, [p.tags for p in predictions]
+
+
+def evaluate_predictions(
+    loaded: LoadedModel,
+    words: list[list[str]],
+    tags: list[list[str]],
+    targets: dict[str, list[list[str]]],
+    predictions: list[Prediction],
+    source: str = "",
+) -> Evaluation:
+    """Scores of the model's `predictions` against the gold UPOS `tags` and the gold labels of
+    each other target it predicts (`targets`: at least those)."""
+    pairs: dict[str, tuple[list[list[str]], list[list[str]]]] = {
+        name: (targets[name], [p.targets[name] for p in predictions])
         for name in loaded.config.model.targets[1:]
     }
-    evaluation = evaluate(
-        gold.words, gold.tags, predicted, loaded.vocabs, gold.source, targets=targets
-    )
-    return evaluation, predicted
+    predicted = [p.tags for p in predictions]
+    return evaluate(words, tags, predicted, loaded.vocabs, source, targets=pairs)
 
 
 def score_raw_text(loaded: LoadedModel, gold: GoldSentences) -> RawTextScores:

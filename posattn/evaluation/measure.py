@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from posattn.data.treebank import load_treebank, resolve_data_dir, treebank_name
-from posattn.evaluation.scores import evaluate
+from posattn.evaluation.gold import evaluate_predictions
 from posattn.model.storage import load_model
 from posattn.model.tagger import count_parameters
 
@@ -36,11 +36,10 @@ def measure_model(
         predictions = loaded.predict(words, heads)
         seconds = time.perf_counter() - started
         predicted = [p.tags for p in predictions]
-        targets: dict[str, tuple[list[list[str]], list[list[str]]]] = {
-            name: (list(treebank[split][name]), [p.targets[name] for p in predictions])
-            for name in loaded.config.model.targets[1:]
+        others: dict[str, list[list[str]]] = {
+            name: list(treebank[split][name]) for name in loaded.config.model.targets[1:]
         }
-        scores = evaluate(words, gold, predicted, loaded.vocabs, targets=targets)
+        scores = evaluate_predictions(loaded, words, gold, others, predictions)
         results[f"{split}_accuracy"] = scores.accuracy
         for name, target in scores.targets.items():
             results[f"{split}_{name}_accuracy"] = target.accuracy

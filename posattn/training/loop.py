@@ -22,7 +22,12 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from posattn.config import Config, config_to_dict
 from posattn.data.batching import Batch, bucket_batches, make_batch
-from posattn.data.treebank import TreebankSplits, load_splits, resolve_data_dir
+from posattn.data.treebank import (
+    TreebankSplits,
+    load_splits,
+    resolve_data_dir,
+    tokenizer_rules_for,
+)
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.files import atomic_write_json
@@ -326,7 +331,9 @@ def train(
         config.data.min_word_count,
         data.train_tokens,
         {target: data.train_targets[target] for target in config.model.targets[1:]},
-        data.tokenizer_rules if config.data.tokenizer == "auto" else config.data.tokenizer,
+        tokenizer_rules_for(data.treebank)
+        if config.data.tokenizer == "auto"
+        else config.data.tokenizer,
         data.treebank,
     )
     check_memory(config, vocabs)
