@@ -4,6 +4,8 @@ checked against plain one-process tagging of real text (EWT's sentences)."""
 from __future__ import annotations
 
 import io
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 import posattn
 from posattn.api import PosTagger
 from posattn.cli import app
+from posattn.corpus import map_in_processes
 from posattn.errors import PosattnError
 from posattn.presentation.formats import to_conllu
 from posattn.presentation.progress import TaggingProgress
@@ -153,3 +156,18 @@ def test_progress_shows_sentences_speed_and_eta() -> None:
             progress.advance(sentences=1, tokens=10, bytes_read=500)
     shown = screen.getvalue()
     assert "3 sentences" in shown and "tok/s" in shown and "ETA" in shown
+
+
+def die_at_three(model: object, item: int) -> int:
+    """A task that kills its own worker process at item 3, as the out-of-memory killer would."""
+    if item == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+def test_a_worker_that_dies_is_one_error_after_the_results_before_it(small_model: Path) -> None:
+    results = []
+    with pytest.raises(PosattnError, match="a tagging worker process died"):
+        for result in map_in_processes(small_model, die_at_three, range(8), workers=2):
+            results.append(result)
+    assert results == [0, 1, 2][: len(results)]  # the chunks before it, in order, nothing after
