@@ -14,6 +14,7 @@ from PIL import Image
 
 SHARED_EWT = Path(__file__).resolve().parents[2] / "shared" / "data" / "en_ewt"
 EWT_SLICE = Path(__file__).resolve().parent / "data" / "en_ewt_slice"
+TOY_CONFIG = Path(__file__).resolve().parent / "toy.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -122,6 +123,21 @@ def toy_treebank(folder: Path, train: int = 400) -> Path:
         words, tags = toy_language(count, seed)
         splits[split] = [list(zip(w, t, strict=True)) for w, t in zip(words, tags, strict=True)]
     return write_treebank(folder, splits)
+
+
+@pytest.fixture(scope="session")
+def toy_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A model trained on the toy language (seconds), and the toy treebank it learned from."""
+    import posattn
+
+    folder = tmp_path_factory.mktemp("toy-run")
+    data = toy_treebank(folder / "data")
+    overrides = {"train.epochs": 6, "train.batch_tokens": 200, "train.warmup_steps": 10}
+    overrides["train.lr"] = 0.005
+    result = posattn.train(TOY_CONFIG, data_dir=data, output=folder / "run", overrides=overrides)
+    assert isinstance(result, posattn.TrainResult)
+    assert result.best_dev_accuracy > 0.98  # the toy language is learnable only from context
+    return folder / "run", data
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -3,8 +3,10 @@ pretokenised text, evaluate (the same numbers as `posattn eval --json`), look at
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -12,24 +14,9 @@ from typer.testing import CliRunner
 import posattn
 from posattn.cli import app
 
-from .conftest import toy_treebank
 
-QUICK = Path(__file__).resolve().parent / "toy.yaml"
-TOY = {"train.epochs": 6, "train.batch_tokens": 200, "train.warmup_steps": 10, "train.lr": 0.005}
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("api")
-    data = toy_treebank(folder / "data")
-    result = posattn.train(QUICK, data_dir=data, output=folder / "run", overrides=TOY)
-    assert isinstance(result, posattn.TrainResult)
-    assert result.best_dev_accuracy > 0.98  # the toy language is learnable only from context
-    return folder / "run", data
-
-
-def test_tag_raw_text(trained: tuple[Path, Path]) -> None:
-    tagger = posattn.load(trained[0])
+def test_tag_raw_text(toy_run: tuple[Path, Path]) -> None:
+    tagger = posattn.load(toy_run[0])
     doc = tagger.tag("I saw a saw .\nwe plant the plant .")
     assert [t.upos for t in doc.sentences[0]] == ["PRON", "VERB", "DET", "NOUN", "PUNCT"]
     assert [t.upos for t in doc.sentences[1]][1:4] == ["VERB", "DET", "NOUN"]
@@ -37,8 +24,8 @@ def test_tag_raw_text(trained: tuple[Path, Path]) -> None:
     assert str(doc).splitlines()[0] == "I/PRON saw/VERB a/DET saw/NOUN ./PUNCT"
 
 
-def test_tag_pretokenised_and_lists_of_sentences(trained: tuple[Path, Path]) -> None:
-    tagger = posattn.load(trained[0])
+def test_tag_pretokenised_and_lists_of_sentences(toy_run: tuple[Path, Path]) -> None:
+    tagger = posattn.load(toy_run[0])
     tokens = tagger.tag([["I", "saw", "a", "saw", "."]]).sentences[0]
     assert tokens.forms == ["I", "saw", "a", "saw", "."]
     assert tokens.tags[1:4] == ["VERB", "DET", "NOUN"]
@@ -47,8 +34,8 @@ def test_tag_pretokenised_and_lists_of_sentences(trained: tuple[Path, Path]) -> 
         tagger.tag("  \n ")
 
 
-def test_evaluate_gives_what_eval_json_prints(trained: tuple[Path, Path], tmp_path: Path) -> None:
-    run, data = trained
+def test_evaluate_gives_what_eval_json_prints(toy_run: tuple[Path, Path], tmp_path: Path) -> None:
+    run, data = toy_run
     test_file = data / "en_toy-ud-test.conllu"
     evaluation = posattn.load(run).evaluate(test_file, report=tmp_path / "report")
     assert evaluation.tokens == 250 and evaluation.accuracy > 0.98
@@ -62,8 +49,8 @@ def test_evaluate_gives_what_eval_json_prints(trained: tuple[Path, Path], tmp_pa
     assert on_split.accuracy == evaluation.accuracy
 
 
-def test_attention_and_what_the_model_says_of_itself(trained: tuple[Path, Path]) -> None:
-    tagger = posattn.load(trained[0])
+def test_attention_and_what_the_model_says_of_itself(toy_run: tuple[Path, Path]) -> None:
+    tagger = posattn.load(toy_run[0])
     rows = tagger.attention("I saw a saw", layer=2)
     assert len(rows) == 1 and len(rows[0]) == tagger.config.model.heads
     assert len(rows[0][0].weights) == 4
@@ -76,8 +63,8 @@ def test_the_public_names_are_documented() -> None:
             assert getattr(posattn, name).__doc__, name
 
 
-def test_tag_stream_yields_what_tag_gives_in_input_order(trained: tuple[Path, Path]) -> None:
-    tagger = posattn.load(trained[0])
+def test_tag_stream_yields_what_tag_gives_in_input_order(toy_run: tuple[Path, Path]) -> None:
+    tagger = posattn.load(toy_run[0])
     lines = ["I saw a saw .", "we plant the plant .", "they file a file .", "a dog ."] * 5
     whole = tagger.tag(lines).sentences
     for chunk in (1, 3, 1000):
@@ -89,3 +76,36 @@ def test_tag_stream_yields_what_tag_gives_in_input_order(trained: tuple[Path, Pa
     assert [s.tags for s in pretokenised] == [s.tags for s in whole[:2]]
     with pytest.raises(posattn.PosattnError, match="chunk must be at least 1"):
         next(tagger.tag_stream(lines, chunk=0))
+
+
+def test_tagging_pauses_the_cycle_collector_and_gives_it_back(
+    toy_run: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = posattn.load(toy_run[0]).model
+    collecting_while_tagging = []
+    forward = model.tagger.predict_targets
+
+    def watched(batch: Any) -> Any:
+        collecting_while_tagging.append(gc.isenabled())
+        return forward(batch)
+
+    monkeypatch.setattr(model.tagger, "predict_targets", watched)
+    assert model.predict([["I", "saw", "a", "saw", "."]])[0].tags == [
+        "PRON",
+        "VERB",
+        "DET",
+        "NOUN",
+        "PUNCT",
+    ]
+    assert collecting_while_tagging == [False] and gc.isenabled()
+    monkeypatch.setattr(model.tagger, "predict_targets", lambda batch: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        model.predict([["I", "saw"]])
+    assert gc.isenabled()  # also after a failure
+    gc.disable()
+    try:
+        monkeypatch.setattr(model.tagger, "predict_targets", forward)
+        model.predict([["I", "saw"]])
+        assert not gc.isenabled()  # a caller's choice is left as it was
+    finally:
+        gc.enable()
