@@ -98,6 +98,15 @@ class PosTagger:
         return self.model.vocabs.tokenizer.rules
 
     @property
+    def provenance(self) -> dict[str, Any] | None:
+        """Where the model came from (the command, package versions, the data's checksums, the
+        git commit), if it sits in the run folder that trained it."""
+        folder = RunFolder(self.path if self.path.is_dir() else self.path.parent)
+        if not folder.provenance.is_file():
+            return None
+        return read_json_object(folder.provenance)
+
+    @property
     def tags(self) -> list[str]:
         """The tags the model can predict."""
         return list(self.model.vocabs.tags.itos)

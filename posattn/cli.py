@@ -623,6 +623,33 @@ def plot(
         console.print(f"training curves drawn in [bold]{target}[/]")
 
 
+@app.command()
+def serve(
+    model: ModelDir = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (the default: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    max_bytes: Annotated[
+        int, typer.Option(help="Largest request body in bytes; bigger ones get 413.")
+    ] = 100_000,
+    max_tokens: Annotated[
+        int, typer.Option(help="Most tokens tagged in one request; more get 413.")
+    ] = 10_000,
+) -> None:
+    """Serve a tagging page with attention maps at http://HOST:PORT/ and a JSON API
+    (POST /api/tag, GET /api/model, docs at /docs); needs pip install 'posattn[serve]'."""
+    with reported_errors():
+        from posattn import api
+        from posattn.server import Limits, build_app, listening_socket, run_app
+
+        server = build_app(api.load(model), Limits(max_bytes, max_tokens))
+        sock = listening_socket(host, port)
+        port = sock.getsockname()[1]
+        error_console.print(f"posattn serves on [bold]http://{host}:{port}/[/] (Ctrl+C stops it)")
+        run_app(server, sock)
+
+
 @data_app.command("download")
 def data_download(
     treebank: Annotated[str, typer.Argument(metavar="NAME", help="Which treebank.")] = "en_ewt",

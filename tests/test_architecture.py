@@ -24,6 +24,7 @@ LAYERS = [
     ("posattn.comparison", "posattn.corpus"),
     ("posattn.presentation",),
     ("posattn.api",),
+    ("posattn.server",),
     ("posattn.cli", "posattn.__main__"),
 ]
 LIBRARY_LAYERS = 6

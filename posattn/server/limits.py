@@ -1,0 +1,13 @@
+"""What one request to `posattn serve` may ask for (bigger ones get 413 before any tagging)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 100_000
+    """The request body, in bytes (about as many characters of text)."""
+    max_tokens: int = 10_000
+    """Tokens (syntactic words) in all its sentences together."""
