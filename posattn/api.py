@@ -250,12 +250,17 @@ def _chunks(
 def _one_sentence_each(
     items: Iterable[str] | Iterable[Sequence[str]],
 ) -> Iterator[str | list[str]]:
-    """Raw text split into its non-empty lines (one sentence each); token lists as they are."""
-    for item in items:
+    """Raw text split into its non-empty lines (one sentence each); token lists as they are,
+    but for a token with no characters to read, which no tag could be right for."""
+    for number, item in enumerate(items, start=1):
         if isinstance(item, str):
             yield from sentence_lines(item)
-        else:
-            yield list(item)
+            continue
+        tokens = list(item)
+        blank = next((i for i, token in enumerate(tokens, start=1) if not token.strip()), None)
+        if blank is not None:
+            raise PosattnError(f"sentence {number}: token {blank} is empty or only spaces")
+        yield tokens
 
 
 def load(path: str | Path | None = None, device: str = "cpu") -> PosTagger:

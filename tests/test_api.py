@@ -32,6 +32,8 @@ def test_tag_pretokenised_and_lists_of_sentences(toy_run: tuple[Path, Path]) -> 
     assert len(tagger.tag(["I saw a saw .", "they file a file ."]).sentences) == 2
     with pytest.raises(posattn.PosattnError, match="nothing to tag"):
         tagger.tag("  \n ")
+    with pytest.raises(posattn.PosattnError, match="sentence 2: token 3 is empty or only spaces"):
+        tagger.tag([["I", "saw"], ["I", "saw", " ", "saw"]])
 
 
 def test_evaluate_gives_what_eval_json_prints(toy_run: tuple[Path, Path], tmp_path: Path) -> None:

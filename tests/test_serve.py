@@ -138,6 +138,7 @@ BAD_REQUESTS = [
     ({"sentences": "I saw"}, 422, "sentences: Input should be a valid list"),
     ({"text": "I saw", "format": "xml"}, 422, "format: Input should be 'json' or 'conllu'"),
     ({"text": " \n "}, 422, "nothing to tag"),
+    ({"sentences": [["I", ""]]}, 422, "sentence 1: token 2 is empty"),
     ({"text": "a " * (MAX_BYTES // 2)}, 413, f"over {MAX_BYTES:,} bytes"),
     ({"text": "a . " * (MAX_TOKENS // 2 + 1)}, 413, f"at most {MAX_TOKENS} in one request"),
     ({"sentences": [["a"] * (MAX_TOKENS + 1)]}, 413, f"{MAX_TOKENS + 1} tokens"),
