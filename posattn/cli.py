@@ -94,8 +94,8 @@ def reported_errors() -> Iterator[None]:
     except PosattnError as error:
         raise _report(str(error), getattr(error, "exit_code", 1)) from None
     except OSError as error:
-        where = error.filename if error.filename is not None else "error"
-        raise _report(f"{where}: {error.strerror or error}") from None
+        what = error.strerror or str(error)
+        raise _report(what if error.filename is None else f"{error.filename}: {what}") from None
     except MemoryError:
         raise _report("out of memory: try a smaller model or smaller batches") from None
     except KeyboardInterrupt:

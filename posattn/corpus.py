@@ -17,6 +17,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import socket
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -237,12 +238,7 @@ def tag_files_with_ray(
     for name in ("ray", "ray.data"):  # their INFO lines would bury ours
         logging.getLogger(name).setLevel(logging.ERROR)
     if not ray.is_initialized():
-        ray.init(
-            address=os.environ.get("RAY_ADDRESS"),
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-        )
+        _join_or_start_ray(ray)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # shards come back in input order
     context.enable_progress_bars = False
@@ -264,6 +260,40 @@ def tag_files_with_ray(
                 yield by_name[_local_path(path)], sentence
     except ray.exceptions.RayError as error:
         raise PosattnError(f"Ray: {str(error).strip().splitlines()[-1]}") from None
+
+
+def _join_or_start_ray(ray: Any) -> None:
+    address = os.environ.get("RAY_ADDRESS")
+    if address:
+        _check_listening(address)
+    try:
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
+    except ConnectionError as error:
+        # Ray's own message names the node, not what to do; a refused token is the usual cause.
+        raise PosattnError(
+            f"RAY_ADDRESS={address}: cannot join that Ray cluster ({error}); a cluster that "
+            "uses token authentication (Ray's default since 2.59) needs RAY_AUTH_MODE=token and "
+            "its token (~/.ray/auth_token or RAY_AUTH_TOKEN) here too"
+        ) from None
+
+
+def _check_listening(address: str) -> None:
+    """Ray waits for minutes on an address where nothing listens; a plain connection says so at
+    once. Addresses that are not host:port (`auto`, ...) are left to Ray."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as error:
+        raise PosattnError(
+            f"RAY_ADDRESS={address}: no Ray cluster answers there ({error.strerror or error})"
+        ) from None
 
 
 def _local_path(path: str) -> str:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
+import socket
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -148,6 +153,50 @@ def test_ray_tags_exactly_as_one_process(
         assert shard.read_text() == conllu_of(tagger, path.read_text().splitlines())
 
 
+def test_ray_joins_the_cluster_at_ray_address(
+    small_model: Path, corpus: list[Path], tmp_path: Path
+) -> None:
+    """A cluster started apart (`ray start --head`, with token authentication, as Ray starts
+    clusters now), joined through RAY_ADDRESS; an address where nothing listens is one line."""
+    pytest.importorskip("ray", reason="the Ray engine needs pip install 'posattn[ray]'")
+    ray_cli = Path(sys.executable).with_name("ray")
+    port = str(free_port())
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(tmp_path / "token")}
+    env["HOME"] = str(tmp_path)  # Ray's token and session files go here, not the user's home
+    (tmp_path / "token").write_text("posattn-test-" + port * 4)
+    start = [str(ray_cli), "start", "--head", "--port", port, "--num-cpus", "2"]
+    # Ray's socket paths must stay short (a Unix socket's path has at most 107 bytes).
+    sessions = tempfile.mkdtemp(prefix="ray", dir="/tmp")
+    start += ["--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={sessions}"]
+    started = subprocess.run(start, env=env, capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    lines = corpus[1].read_text().splitlines()[:300]
+    (tmp_path / "few.txt").write_text("\n".join(lines) + "\n")
+    tag = [sys.executable, "-m", "posattn", "tag", "--model", str(small_model), "--engine", "ray"]
+    tag += ["--input", str(tmp_path / "few.txt"), "--output", str(tmp_path / "out")]
+    try:
+        joined = subprocess.run(
+            tag, env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"}, capture_output=True, text=True
+        )
+    finally:
+        subprocess.run([str(ray_cli), "stop", "--force"], env=env, capture_output=True, timeout=120)
+        shutil.rmtree(sessions, ignore_errors=True)
+    assert joined.returncode == 0, joined.stderr
+    tagged = (tmp_path / "out" / "few.conllu").read_text()
+    assert tagged == conllu_of(posattn.load(small_model), lines)
+    # Now nothing listens there: Ray would wait for minutes, posattn says so at once.
+    nowhere = subprocess.run(
+        [*tag[:-1], str(tmp_path / "nowhere")],
+        env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert nowhere.returncode == 1 and "Traceback" not in nowhere.stderr
+    assert f"RAY_ADDRESS=127.0.0.1:{port}: no Ray cluster answers there" in nowhere.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
 def test_progress_shows_sentences_speed_and_eta() -> None:
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=120)
@@ -156,6 +205,12 @@ def test_progress_shows_sentences_speed_and_eta() -> None:
             progress.advance(sentences=1, tokens=10, bytes_read=500)
     shown = screen.getvalue()
     assert "3 sentences" in shown and "tok/s" in shown and "ETA" in shown
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def die_at_three(model: object, item: int) -> int:
