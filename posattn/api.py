@@ -250,16 +250,21 @@ def _chunks(
 def _one_sentence_each(
     items: Iterable[str] | Iterable[Sequence[str]],
 ) -> Iterator[str | list[str]]:
-    """Raw text split into its non-empty lines (one sentence each); token lists as they are,
-    but for a token with no characters to read, which no tag could be right for."""
+    """Raw text split into its non-empty lines (one sentence each); token lists as they are.
+    An empty token list, a token with nothing to read, or a tab or line break inside a token
+    (which would break the CoNLL-U and TSV written from it) is an error naming it."""
     for number, item in enumerate(items, start=1):
         if isinstance(item, str):
             yield from sentence_lines(item)
             continue
         tokens = list(item)
-        blank = next((i for i, token in enumerate(tokens, start=1) if not token.strip()), None)
-        if blank is not None:
-            raise PosattnError(f"sentence {number}: token {blank} is empty or only spaces")
+        if not tokens:
+            raise PosattnError(f"sentence {number} has no tokens")
+        for index, token in enumerate(tokens, start=1):
+            if not token.strip():
+                raise PosattnError(f"sentence {number}: token {index} is empty or only spaces")
+            if any(c in token for c in "\t\n\r"):
+                raise PosattnError(f"sentence {number}: token {index} holds a tab or line break")
         yield tokens
 
 

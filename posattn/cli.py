@@ -20,6 +20,7 @@ from typing import Annotated, BinaryIO, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from posattn.errors import PosattnError
 from posattn.presentation.formats import FORMATS
@@ -81,7 +82,9 @@ class DeviceChoice(str, Enum):
 
 
 def _report(message: str, exit_code: int = 1) -> typer.Exit:
-    error_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    error_console.print(
+        f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True, emoji=False
+    )
     return typer.Exit(exit_code)
 
 
@@ -629,13 +632,17 @@ def serve(
     host: Annotated[
         str, typer.Option(help="Address to listen on (the default: this machine only).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     max_bytes: Annotated[
         int, typer.Option(help="Largest request body in bytes; bigger ones get 413.")
     ] = 100_000,
     max_tokens: Annotated[
         int, typer.Option(help="Most tokens tagged in one request; more get 413.")
     ] = 10_000,
+    max_attention_cells: Annotated[
+        int,
+        typer.Option(help="With attention: most sum of squared sentence lengths; more get 413."),
+    ] = 100_000,
 ) -> None:
     """Serve a tagging page with attention maps at http://HOST:PORT/ and a JSON API
     (POST /api/tag, GET /api/model, docs at /docs); needs pip install 'posattn[serve]'."""
@@ -643,10 +650,12 @@ def serve(
         from posattn import api
         from posattn.server import Limits, build_app, listening_socket, run_app
 
-        server = build_app(api.load(model), Limits(max_bytes, max_tokens))
-        sock = listening_socket(host, port)
-        port = sock.getsockname()[1]
-        error_console.print(f"posattn serves on [bold]http://{host}:{port}/[/] (Ctrl+C stops it)")
+        sock = listening_socket(host, port)  # a port in use is said before the model loads
+        server = build_app(api.load(model), Limits(max_bytes, max_tokens, max_attention_cells))
+        where = f"[{host}]" if ":" in host else host
+        error_console.print(
+            f"posattn serves on [bold]http://{where}:{sock.getsockname()[1]}/[/] (Ctrl+C stops it)"
+        )
         run_app(server, sock)
 
 

@@ -274,6 +274,8 @@ def _join_or_start_ray(ray: Any) -> None:
             configure_logging=False,
         )
     except ConnectionError as error:
+        if not address:
+            raise PosattnError(f"could not start a local Ray cluster: {error}") from None
         # Ray's own message names the node, not what to do; a refused token is the usual cause.
         raise PosattnError(
             f"RAY_ADDRESS={address}: cannot join that Ray cluster ({error}); a cluster that "

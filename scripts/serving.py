@@ -43,6 +43,8 @@ def running_server(model: Path) -> Iterator[str]:
                 if process.poll() is not None:
                     raise SystemExit(f"posattn serve ended: {process.returncode}") from None
                 time.sleep(0.2)
+        else:
+            raise SystemExit(f"posattn serve did not answer at {url} within a minute")
         yield url
     finally:
         process.terminate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,13 @@ def toy_language(count: int, seed: int) -> tuple[list[list[str]], list[list[str]
         words.append([rng.choice(PRONOUNS), verb, rng.choice(DETERMINERS), noun, "."])
         tags.append(["PRON", "VERB", "DET", "NOUN", "PUNCT"])
     return words, tags
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (another process could take it before us)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def assert_picture(path: Path, min_width: int = 500, min_height: int = 300) -> None:

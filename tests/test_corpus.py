@@ -7,7 +7,6 @@ import io
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from posattn.errors import PosattnError
 from posattn.presentation.formats import to_conllu
 from posattn.presentation.progress import TaggingProgress
 
-from .conftest import TINY_MODEL
+from .conftest import TINY_MODEL, free_port
 
 runner = CliRunner()
 
@@ -205,12 +204,6 @@ def test_progress_shows_sentences_speed_and_eta() -> None:
             progress.advance(sentences=1, tokens=10, bytes_read=500)
     shown = screen.getvalue()
     assert "3 sentences" in shown and "tok/s" in shown and "ETA" in shown
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def die_at_three(model: object, item: int) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -21,16 +20,10 @@ import pytest
 
 import posattn
 
-from .conftest import assert_picture
+from .conftest import assert_picture, free_port
 
 MAX_BYTES, MAX_TOKENS = 20_000, 500
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +118,10 @@ def test_health_model_and_docs(server: str) -> None:
     assert model["config"]["model"]["layers"] == 2 and model["attention"] is True
     assert model["metrics"]["dev_accuracy"] > 0.98
     assert model["provenance"]["posattn"] == posattn.__version__
-    assert model["limits"] == {"max_bytes": MAX_BYTES, "max_tokens": MAX_TOKENS}
+    limits = {"max_bytes": MAX_BYTES, "max_tokens": MAX_TOKENS, "max_attention_cells": 100_000}
+    assert model["limits"] == limits
+    assert str(Path.home()) not in json.dumps(model) and "/tmp" not in json.dumps(model)
+    assert model["provenance"]["data_files"]["train"]["name"] == "en_toy-ud-train.conllu"
     assert "/api/tag" in json.loads(request("GET", f"{server}/openapi.json")[2])["paths"]
     assert b"swagger" in request("GET", f"{server}/docs")[2].lower()
 
@@ -139,9 +135,17 @@ BAD_REQUESTS = [
     ({"text": "I saw", "format": "xml"}, 422, "format: Input should be 'json' or 'conllu'"),
     ({"text": " \n "}, 422, "nothing to tag"),
     ({"sentences": [["I", ""]]}, 422, "sentence 1: token 2 is empty"),
+    ({"sentences": [["I", "saw\ta"]]}, 422, "sentence 1: token 2 holds a tab or line break"),
+    ({"sentences": [["I"], []]}, 422, "sentence 2 has no tokens"),
+    ({"text": "I saw", "attention": "yes"}, 422, "attention: Input should be a valid boolean"),
+    (b'{"text": "I saw \\ud800 a saw"}', 422, "text: not valid Unicode"),
+    (b"", 422, "the body must be a JSON object with text or sentences"),
+    (b"\xff\xfe", 422, "not valid JSON"),
+    (b"[" * 5000 + b"]" * 5000, 400, "error parsing the body"),
     ({"text": "a " * (MAX_BYTES // 2)}, 413, f"over {MAX_BYTES:,} bytes"),
     ({"text": "a . " * (MAX_TOKENS // 2 + 1)}, 413, f"at most {MAX_TOKENS} in one request"),
     ({"sentences": [["a"] * (MAX_TOKENS + 1)]}, 413, f"{MAX_TOKENS + 1} tokens"),
+    ({"sentences": [["a"] * 250] * 2, "attention": True}, 413, "at most 100,000"),
 ]
 
 
@@ -161,15 +165,18 @@ def test_a_bad_request_gets_one_json_error_and_the_server_serves_on(
 def test_a_body_without_a_length_is_cut_off_at_the_limit(server: str) -> None:
     host, port = server.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
-    pieces = (b'{"text": "' + b"a " * 1000 for _ in range(MAX_BYTES // 1000))  # chunked, endless
+    # Chunked, so no length is declared: only counting the bytes as they come can stop it.
+    pieces = (b'{"text": "' + b"a " * 1000 for _ in range(MAX_BYTES // 1000))
     connection.request("POST", "/api/tag", body=pieces, encode_chunked=True)
     answer = connection.getresponse()
     assert answer.status == 413 and "bytes" in json.loads(answer.read())["error"]
 
 
 def test_a_wrong_method_or_path_is_a_json_error(server: str) -> None:
-    assert request("GET", f"{server}/api/tag")[0] == 405
-    assert request("GET", f"{server}/api/nothing")[:2] == (404, "application/json")
+    for method, path, status in (("GET", "/api/tag", 405), ("GET", "/api/nothing", 404)):
+        answer = request(method, f"{server}{path}")
+        assert answer[:2] == (status, "application/json")
+        assert json.loads(answer[2])["error"] in ("Method Not Allowed", "Not Found")
 
 
 def test_200_requests_from_8_clients_are_all_answered_right(server: str) -> None:
@@ -246,3 +253,16 @@ def test_the_page_tags_the_emblem_and_shows_where_a_word_attends(
         assert_picture(screenshot)
     finally:
         driver.quit()
+
+
+def test_serve_refuses_a_port_out_of_range_or_in_use(server: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from posattn.cli import app
+
+    out_of_range = CliRunner().invoke(app, ["serve", "--port", "70000"])
+    assert out_of_range.exit_code == 2 and "65535" in out_of_range.output
+    port = server.rsplit(":", 1)[1]
+    busy = CliRunner().invoke(app, ["serve", "--model", str(tmp_path / "none"), "--port", port])
+    assert busy.exit_code == 1 and "Traceback" not in busy.output
+    assert f"127.0.0.1:{port}: cannot listen there" in busy.output  # said before loading a model

@@ -108,7 +108,9 @@ def cycle_collector_paused() -> Iterator[None]:
     """Tagging makes many small lists (a row per sentence, a list per prediction), and each few
     hundred of them set off Python's cycle collector, which walks every object of the process,
     torch's included: a third of the time of tagging a text seen for the first time. Nothing
-    tagging makes is a reference cycle, so the collector may wait until it is done."""
+    tagging makes is a reference cycle, so the collector may wait until it is done. The switch
+    is the process's: two threads tagging at once could turn it back on under each other,
+    which costs speed, never results (`posattn serve` tags one request at a time)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

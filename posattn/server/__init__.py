@@ -46,7 +46,10 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def run_app(app: FastAPI, sock: socket.socket) -> None:
     """Serve `app` on the bound socket until interrupted."""
-    import uvicorn
+    try:
+        import uvicorn
+    except ImportError:
+        raise PosattnError(MISSING) from None
 
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 

@@ -10,7 +10,7 @@ const TAG_COLOURS = {
   VERB: "#ffa8a8", X: "#ced4da",
 };
 
-const state = { sentences: [], chosen: null };  // chosen: {sentence, token}
+const state = { sentences: [], chosen: null, model: null };  // chosen: {sentence, token}
 const $ = (id) => document.getElementById(id);
 
 function element(tag, attributes = {}, text = "") {
@@ -25,27 +25,38 @@ function setStatus(message, isError = false) {
   $("status").className = isError ? "error" : "";
 }
 
-async function tagText(event) {
-  event.preventDefault();
-  setStatus("tagging…");
+// POST a request to /api/tag: the answer's JSON, or null after saying what went wrong.
+async function ask(body) {
   try {
     const response = await fetch("/api/tag", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ text: $("text").value, attention: true }),
+      body: JSON.stringify(body),
     });
-    const answer = await response.json();
-    if (!response.ok) {
-      setStatus(answer.error || `the server answered ${response.status}`, true);
-      return;
-    }
-    state.sentences = answer.sentences;
-    state.chosen = null;
-    showSentences();
-    setStatus("");
+    const text = await response.text();
+    let answer = null;
+    try { answer = JSON.parse(text); } catch (error) { answer = null; }
+    if (response.ok && answer) return answer;
+    setStatus((answer && answer.error) || `the server answered ${response.status}`, true);
   } catch (error) {
     setStatus(`no answer from the server (${error})`, true);
   }
+  return null;
+}
+
+// Attention is asked for a sentence at a time, when one of its words is clicked: maps grow with
+// the square of a sentence's length, and most texts are tagged without looking at them.
+async function tagText(event) {
+  event.preventDefault();
+  $("tag").disabled = true;
+  setStatus("tagging…");
+  const answer = await ask({ text: $("text").value });
+  $("tag").disabled = false;
+  if (!answer) return;
+  state.sentences = answer.sentences;
+  state.chosen = null;
+  showSentences();
+  setStatus("");
 }
 
 function showSentences() {
@@ -72,22 +83,34 @@ function showSentences() {
   });
 }
 
-function choose(s, t) {
+async function choose(s, t) {
   state.chosen = { sentence: s, token: t };
   document.querySelectorAll(".token").forEach((chip) => {
     const here = Number(chip.dataset.sentence) === s && Number(chip.dataset.token) === t;
     chip.classList.toggle("selected", here);
   });
-  const attention = state.sentences[s].attention;
+  const sentence = state.sentences[s];
+  if (sentence.attention === null && state.model && state.model.attention) {
+    const forms = sentence.tokens.map((token) => token.form);
+    const answer = await ask({ sentences: [forms], attention: true });
+    if (answer) sentence.attention = answer.sentences[0].attention || false;
+  }
+  if (state.chosen.sentence !== s || state.chosen.token !== t) return;  // clicked on meanwhile
   $("attention").hidden = false;
-  if (!attention) {
-    $("attention-title").textContent = "This model has no attention map for this sentence.";
+  const controls = $("attention-controls");
+  if (!sentence.attention) {
+    const why = !state.model || !state.model.attention
+      ? "This model has no attention to show."
+      : `Sentences over 256 tokens are tagged in windows: this one (${sentence.tokens.length}) has no single map.`;
+    $("attention-title").textContent = why;
+    controls.hidden = true;
     $("strip").replaceChildren();
     $("matrix").replaceChildren();
     return;
   }
-  fillChoices($("layer"), attention.layers, false);
-  fillChoices($("head"), attention.heads, true);
+  controls.hidden = false;
+  fillChoices($("layer"), sentence.attention.layers, false);
+  fillChoices($("head"), sentence.attention.heads, true);
   draw();
 }
 
@@ -116,6 +139,7 @@ function draw() {
   if (!state.chosen) return;
   const { sentence: s, token: t } = state.chosen;
   const sentence = state.sentences[s];
+  if (!sentence.attention) return;
   const map = chosenMap(sentence.attention);
   const forms = sentence.tokens.map((token) => token.form);
   const head = $("head").value === "average" ? "heads averaged" : `head ${$("head").value}`;
@@ -155,6 +179,7 @@ function draw() {
 async function describeModel() {
   try {
     const model = await (await fetch("/api/model")).json();
+    state.model = model;
     const accuracy = model.metrics.dev_accuracy;
     $("model").textContent = `${model.treebank} · ${model.tags.length} tags` +
       (accuracy ? ` · dev accuracy ${(100 * accuracy).toFixed(2)}%` : "");
