@@ -5,7 +5,7 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: install constraints demo test lint format benchmark compare compare-quick equal-time figures clean
+.PHONY: install constraints demo test lint format benchmark model compare compare-quick equal-time figures clean
 
 install: $(VENV)/.installed
 
@@ -36,6 +36,11 @@ format: install
 
 benchmark: install
 	$(BIN)/python scripts/benchmark.py --config configs/ewt.yaml --overwrite
+
+# The model shipped in the package (posattn/shipped/en_ewt): train (seed 1, one thread; a
+# finished run in runs/release-en_ewt is reused), evaluate, write. Reproduces the shipped file.
+model: install
+	$(BIN)/python scripts/release_model.py
 
 compare: install
 	$(BIN)/posattn compare --suite configs/compare.yaml

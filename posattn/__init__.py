@@ -13,7 +13,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from posattn.version import __version__
 
 _EXPORTS = {
     "PosTagger": "posattn.api",
@@ -73,6 +73,11 @@ if TYPE_CHECKING:
     from posattn.evaluation.scores import Evaluation
     from posattn.model.inference import Document, TaggedSentence, Token
     from posattn.training.loop import TrainResult
+
+
+def __dir__() -> list[str]:
+    """The API's names too (tab completion in a notebook), without importing them."""
+    return sorted({*globals(), *__all__})
 
 
 def __getattr__(name: str) -> Any:

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from posattn.catalog import default_model, model_path
 from posattn.comparison import Outcome, Suite, SuiteProgress, load_suite, run_suite
 from posattn.config import Config, config_from_dict, config_to_dict, load_config, saved_config
 from posattn.corpus import (
@@ -39,6 +42,7 @@ from posattn.corpus import (
 )
 from posattn.data.stats import TreebankStats, reference_split, treebank_stats
 from posattn.data.text import sentence_lines
+from posattn.data.tokenizer import TextToken
 from posattn.data.treebank import find_split_files, load_treebank, resolve_data_dir
 from posattn.errors import PosattnError
 from posattn.evaluation.gold import (
@@ -51,14 +55,21 @@ from posattn.evaluation.gold import (
 from posattn.evaluation.scores import Evaluation
 from posattn.evaluation.segmentation import RawTextScores
 from posattn.files import atomic_write_bytes, read_json_object
-from posattn.model.inference import AttentionMap, Document, LoadedModel, TaggedSentence
+from posattn.model.inference import (
+    AttentionMap,
+    Document,
+    LoadedModel,
+    TaggedSentence,
+    check_attention_view,
+)
+from posattn.model.precision import Precision, name_of
 from posattn.model.storage import load_model
 from posattn.presentation import plots
 from posattn.presentation.compare_report import write_report
 from posattn.presentation.error_report import write_error_report
 from posattn.presentation.formats import machine_format
-from posattn.presentation.shards import ShardSummary, shard_paths, write_shards
-from posattn.run_folder import RUNS_ROOT, RunFolder, latest_model
+from posattn.presentation.shards import ShardSummary, plan_shards, write_shards
+from posattn.run_folder import RUNS_ROOT, RunFolder
 from posattn.training.loop import Reporter, TrainResult
 from posattn.training.loop import train as train_loop
 
@@ -101,10 +112,17 @@ class PosTagger:
     def provenance(self) -> dict[str, Any] | None:
         """Where the model came from (the command, package versions, the data's checksums, the
         git commit), if it sits in the run folder that trained it."""
+        if "training" in self.model.meta:  # a shipped model carries its own
+            return {key: self.model.meta[key] for key in ("training", "treebank")}
         folder = RunFolder(self.path if self.path.is_dir() else self.path.parent)
         if not folder.provenance.is_file():
             return None
         return read_json_object(folder.provenance)
+
+    @property
+    def precision(self) -> Precision:
+        """What it tags in: `float32` or `bfloat16` (see `load`)."""
+        return name_of(self.model.dtype)
 
     @property
     def tags(self) -> list[str]:
@@ -114,6 +132,11 @@ class PosTagger:
     def tag(self, text: str | Sequence[str] | Sequence[Sequence[str]]) -> Document:
         """Tag raw text (a string: one sentence per line; or a list of such sentences), or
         pretokenised sentences (a list of token lists)."""
+        if not isinstance(text, str | Sequence) or isinstance(text, bytes | bytearray):
+            raise PosattnError(
+                f"tag() takes text (str), a list of texts or a list of token lists, not "
+                f"{type(text).__name__}" + (" (decode bytes first)" if _is_bytes(text) else "")
+            )
         sentences = list(_one_sentence_each([text] if isinstance(text, str) else text))
         if not sentences:
             raise PosattnError("nothing to tag: the input is empty")
@@ -155,7 +178,9 @@ class PosTagger:
             raise PosattnError(f"workers must be at least 1, not {workers}")
         if workers == 1:
             return (task(self.model, chunk) for chunk in chunks)
-        return map_in_processes(self.path, task, chunks, workers, str(self.model.device))
+        return map_in_processes(
+            self.path, task, chunks, workers, str(self.model.device), self.precision
+        )
 
     def tag_files(
         self,
@@ -168,19 +193,23 @@ class PosTagger:
     ) -> ShardSummary:
         """Tag text files (paths or glob patterns like `corpus/*.txt`, one sentence per line)
         into the folder `output`, one shard per file (`a.txt` -> `a.conllu`), each written
-        whole as it is finished. `engine="local"` tags in `workers` processes on this machine;
-        `"ray"` on a Ray cluster (the one at RAY_ADDRESS, else a local one; `pip install
-        posattn[ray]`), with `workers` actors if more than 1, else one per CPU."""
+        whole as it is finished. The same call again after an interruption continues it: the
+        shards already finished (checked against the folder's manifest) are kept, the rest are
+        tagged. `engine="local"` tags in `workers` processes on this machine; `"ray"` on a Ray
+        cluster (the one at RAY_ADDRESS, else a local one; `pip install posattn[ray]`), with
+        `workers` actors if more than 1, else one per CPU."""
         files = input_files([inputs] if isinstance(inputs, str | Path) else inputs)
         render = machine_format(output_format)
-        targets = shard_paths(files, Path(output), output_format)
-        if engine == "ray":
-            tagged = tag_files_with_ray(self.path, files, workers if workers > 1 else None)
+        plan = plan_shards(files, Path(output), output_format, self.model.sha256)
+        pieces: Iterable[tuple[Path, RenderedChunk]] = ()
+        if plan.todo and engine == "ray":
+            actors = workers if workers > 1 else None
+            tagged = tag_files_with_ray(self.path, plan.todo, actors, self.precision)
             pieces = render_by_file(tagged, render)
-        else:
+        elif plan.todo:
             each_chunk = functools.partial(self._each_chunk, workers=workers)
-            pieces = render_files_locally(each_chunk, files, render)
-        return write_shards(pieces, files, targets)
+            pieces = render_files_locally(each_chunk, plan.todo, render)
+        return write_shards(pieces, plan)
 
     def evaluate(
         self,
@@ -232,10 +261,28 @@ class PosTagger:
         """The attention maps of one sentence (raw text or tokens): a row per layer (or only
         `layer`), each with every head (or only `head`, or their average)."""
         if isinstance(sentence, str):
-            tokens = [word for token in self.model.tokenize(sentence) for word in token.words]
+            tokens = [word for token in self.tokenize(sentence) for word in token.words]
+        elif not sentence:
+            tokens = []  # an error there, after the checks of the model's attention
         else:
-            tokens = list(sentence)
+            tokens = list(next(_one_sentence_each([sentence])))
         return self.model.attention_maps(tokens, layer, head, average_heads)
+
+    def check_attention_view(self, layer: int | None = None, head: int | None = None) -> None:
+        """Raise PosattnError if `attention(..., layer, head)` would: a model without
+        attention, or a layer or head it does not have (to refuse before tagging anything)."""
+        check_attention_view(self.config.model, layer, head)
+
+    def tokenize(self, text: str) -> list[TextToken]:
+        """How raw text is split before it is tagged: each token with its syntactic words
+        (`don't` = do + n't), where it stands in `text`, and whether a space follows it."""
+        if not isinstance(text, str):
+            raise PosattnError(f"tokenize() takes text (str), not {type(text).__name__}")
+        return self.model.tokenize(text)
+
+
+def _is_bytes(value: object) -> bool:
+    return isinstance(value, bytes | bytearray | memoryview)
 
 
 def _chunks(
@@ -257,21 +304,53 @@ def _one_sentence_each(
         if isinstance(item, str):
             yield from sentence_lines(item)
             continue
+        if _is_bytes(item) or not isinstance(item, Iterable):
+            raise PosattnError(
+                f"sentence {number} is {type(item).__name__}: give text (str) or a list of tokens"
+            )
         tokens = list(item)
         if not tokens:
             raise PosattnError(f"sentence {number} has no tokens")
-        for index, token in enumerate(tokens, start=1):
-            if not token.strip():
-                raise PosattnError(f"sentence {number}: token {index} is empty or only spaces")
-            if any(c in token for c in "\t\n\r"):
-                raise PosattnError(f"sentence {number}: token {index} holds a tab or line break")
+        # One search over the whole sentence finds any suspect token; only then is each token
+        # looked at (a per-token loop here cost a tenth of tagging).
+        if not all(isinstance(token, str) for token in tokens) or _SUSPECT.search(
+            _SEPARATOR.join(tokens)
+        ):
+            _check_tokens(number, tokens)
         yield tokens
 
 
-def load(path: str | Path | None = None, device: str = "cpu") -> PosTagger:
-    """A trained model from a run folder or a model file; None: the latest under runs/."""
-    where = Path(path) if path is not None else latest_model()
-    return PosTagger(load_model(where, device), where)
+_SEPARATOR = "\x1f"
+_SUSPECT = re.compile(r"(?:^|\x1f)\s*(?:\x1f|$)|[\t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+"""In tokens joined by _SEPARATOR: an empty or blank token, or a tab or line break."""
+
+
+def _check_tokens(number: int, tokens: list[Any]) -> None:
+    for index, token in enumerate(tokens, start=1):
+        if not isinstance(token, str):
+            raise PosattnError(
+                f"sentence {number}: token {index} is {type(token).__name__}, not text (str)"
+            )
+        if not token.strip():
+            raise PosattnError(f"sentence {number}: token {index} is empty or only spaces")
+        if "\t" in token or token.splitlines() != [token]:  # \n, \x85, U+2028, ...
+            raise PosattnError(f"sentence {number}: token {index} holds a tab or line break")
+
+
+def load(
+    path: str | Path | None = None, device: str = "cpu", precision: Precision = "auto"
+) -> PosTagger:
+    """A trained model from a run folder, a model file, or the name of one shipped with posattn
+    (`en_ewt`, `en_ewt-fast`; see `posattn models`). With none named: the latest finished
+    run under runs/ if there is one, else the English model shipped with posattn; which one is
+    said in one line on stderr. `precision`: what it tags in, `float32`, `bfloat16`, or `auto`:
+    bfloat16 where the CPU multiplies it fast (AMX, AVX-512 BF16), else float32."""
+    if path is None:
+        choice = default_model()
+        sys.stderr.write(f"posattn: {choice.describe()}\n")
+        path = choice.path
+    where = model_path(path)
+    return PosTagger(load_model(where, device, precision), where)
 
 
 def make_config(

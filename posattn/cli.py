@@ -55,10 +55,25 @@ ModelDir = Annotated[
     typer.Option(
         "--model",
         metavar="DIR",
-        help="Run folder or model file (default: the most recently trained under runs/).",
+        help="Run folder, model file, or a shipped model's name: en_ewt, en_ewt-fast (default: "
+        "the latest finished run under runs/, else en_ewt; see posattn models).",
     ),
 ]
 
+
+class PrecisionChoice(str, Enum):
+    auto = "auto"
+    float32 = "float32"
+    bfloat16 = "bfloat16"
+
+
+PrecisionOption = Annotated[
+    PrecisionChoice,
+    typer.Option(
+        help="What the model tags in: auto is bfloat16 where the CPU multiplies it fast (AMX, "
+        "AVX-512 BF16; `posattn models` says which), else float32."
+    ),
+]
 
 # The --format choices are the registry's keys (mypy cannot see members made at run time).
 FormatName = Enum("FormatName", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
@@ -92,8 +107,15 @@ def _report(message: str, exit_code: int = 1) -> typer.Exit:
 def reported_errors() -> Iterator[None]:
     """The one error boundary: a user's mistake or an ordinary failure of the system (a full
     disk, a missing folder, a file where a folder should be) is one line and a non-zero exit."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise _report("stdout is closed: there is nowhere to write the results")
     try:
         yield
+    except BrokenPipeError:
+        # Whoever read the output has gone (`| head -1`): end quietly, as `cat` does, and let
+        # nothing more be written into the closed pipe when Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(141) from None
     except PosattnError as error:
         raise _report(str(error), getattr(error, "exit_code", 1)) from None
     except OSError as error:
@@ -108,7 +130,7 @@ def reported_errors() -> Iterator[None]:
 
 def _print_version(value: bool) -> None:
     if value:
-        from posattn import __version__
+        from posattn.version import __version__
 
         console.print(f"posattn {__version__}")
         raise typer.Exit()
@@ -201,7 +223,7 @@ def train(
         from posattn.config import load_config
         from posattn.presentation.progress import RichReporter
 
-        reporter = RichReporter(console)
+        reporter = RichReporter(error_console)
         if resume is not None:
             if (
                 config
@@ -241,6 +263,7 @@ def train(
 @app.command("eval")
 def evaluate(
     model: ModelDir = None,
+    precision: PrecisionOption = PrecisionChoice.auto,
     data_dir: DataDir = None,
     split: Annotated[
         Split, typer.Option(help="Which split of the model's treebank (or of --data-dir).")
@@ -287,7 +310,7 @@ def evaluate(
         if raw:
             if report_dir is not None:
                 raise PosattnError("--report analyses tagging of the gold words: drop --raw")
-            scores = api.load(model).evaluate_raw(
+            scores = api.load(model, precision=precision.value).evaluate_raw(
                 files or None, split=split.value, data_dir=data_dir
             )
             if as_json:
@@ -297,7 +320,7 @@ def evaluate(
 
             print_raw_text_scores(console, scores)
             return
-        result = api.load(model).evaluate(
+        result = api.load(model, precision=precision.value).evaluate(
             files or None, split=split.value, data_dir=data_dir, report=report_dir
         )
         if as_json:
@@ -322,6 +345,7 @@ def tag(
         ),
     ] = None,
     model: ModelDir = None,
+    precision: PrecisionOption = PrecisionChoice.auto,
     input_file: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
@@ -340,8 +364,13 @@ def tag(
         ),
     ] = False,
     output_format: Annotated[
-        FormatName, typer.Option("--format", "-f", help="Output format.")
-    ] = TABLE,
+        Optional[FormatName],  # noqa: UP045
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (default: table on the terminal, conllu with --output).",
+        ),
+    ] = None,
     attention: Annotated[
         bool,
         typer.Option(
@@ -421,17 +450,21 @@ def tag(
                     "--output and --engine tag files: give --input FILES and --output DIR "
                     "(no TEXT, no --attention)"
                 )
-            shard_format = "conllu" if output_format is TABLE else output_format.value
-            summary = api.load(model).tag_files(
+            if output_format is TABLE:
+                raise PosattnError("--output writes shards as conllu, tsv or json, not table")
+            shard_format = output_format.value if output_format else "conllu"
+            summary = api.load(model, precision=precision.value).tag_files(
                 str(input_file),
                 output,
                 output_format=shard_format,  # type: ignore[arg-type]
                 engine=engine.value,
                 workers=workers,
             )
+            done = f" ({len(summary.already_done)} already done)" if summary.already_done else ""
             error_console.print(
                 f"{summary.sentences:,} sentences, {summary.tokens:,} tokens tagged into "
-                f"{len(summary.shards)} file(s) in [bold]{output}[/]"
+                f"{len(summary.shards)} file(s) in [bold]{output}[/]{done}",
+                soft_wrap=True,
             )
             return
         from posattn.presentation.tagged import show_attention, write_sentence
@@ -442,14 +475,16 @@ def tag(
                 raise PosattnError("nothing to tag: the input is empty")
             if plot is not None and next(lines, None) is not None:
                 raise PosattnError("--plot draws one sentence; the input has more")
-            tagger = api.load(model)
+            tagger = api.load(model, precision=precision.value)
+            if attention:
+                tagger.check_attention_view(layer, head)
             if not pretokenized and tagger.tokenizer == "neutral":
                 error_console.print(
                     f"split into words by the language-neutral tokenizer, with what it learned "
                     f"from {tagger.treebank}'s tokens"
                 )
             sentences = itertools.chain([first], lines)
-            chosen = FORMATS[output_format.value]
+            chosen = FORMATS[(output_format or TABLE).value]
             # With a machine format on stdout, what is for people goes to stderr.
             people = error_console if chosen.for_machines else console
             given = (line.split() for line in sentences) if pretokenized else sentences
@@ -500,6 +535,8 @@ def _input_sentences(
         with input_file.open("rb") as stream:
             yield stream_sentences(stream, str(input_file)), stream
     elif text == "-" or input_file is not None:
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise PosattnError("stdin is closed: there is nothing to read")
         yield stream_sentences(sys.stdin.buffer, "stdin"), sys.stdin.buffer
     else:
         yield iter(sentence_lines(text or "")), None
@@ -586,7 +623,7 @@ def compare(
             output=output,
             data_dir=data_dir,
             only=only,
-            progress=RichSuiteProgress(console),
+            progress=RichSuiteProgress(error_console),
         )
         outcomes = comparison.outcomes
         first = comparison.suite.sentences[0].text if comparison.suite.sentences else ""
@@ -629,6 +666,7 @@ def plot(
 @app.command()
 def serve(
     model: ModelDir = None,
+    precision: PrecisionOption = PrecisionChoice.auto,
     host: Annotated[
         str, typer.Option(help="Address to listen on (the default: this machine only).")
     ] = "127.0.0.1",
@@ -645,18 +683,33 @@ def serve(
     ] = 100_000,
 ) -> None:
     """Serve a tagging page with attention maps at http://HOST:PORT/ and a JSON API
-    (POST /api/tag, GET /api/model, docs at /docs); needs pip install 'posattn[serve]'."""
+    (POST /api/tag, GET /api/model, docs at /docs); needs pip install 'posattn\\[serve]'."""
     with reported_errors():
         from posattn import api
         from posattn.server import Limits, build_app, listening_socket, run_app
 
         sock = listening_socket(host, port)  # a port in use is said before the model loads
-        server = build_app(api.load(model), Limits(max_bytes, max_tokens, max_attention_cells))
+        server = build_app(
+            api.load(model, precision=precision.value),
+            Limits(max_bytes, max_tokens, max_attention_cells),
+        )
         where = f"[{host}]" if ":" in host else host
         error_console.print(
             f"posattn serves on [bold]http://{where}:{sock.getsockname()[1]}/[/] (Ctrl+C stops it)"
         )
         run_app(server, sock)
+
+
+@app.command()
+def models() -> None:
+    """The models posattn can use: the one shipped with it and the finished runs under runs/,
+    with their treebank and accuracy."""
+    with reported_errors():
+        from posattn.catalog import available_models
+        from posattn.model.precision import bfloat16_hardware
+        from posattn.presentation.tables import print_models
+
+        print_models(console, available_models(), bfloat16_hardware())
 
 
 @data_app.command("download")

@@ -14,7 +14,8 @@ import dataclasses
 import math
 import statistics
 import traceback
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -27,7 +28,7 @@ from posattn.config import (
     saved_config,
 )
 from posattn.errors import PosattnError
-from posattn.evaluation.measure import measure_model
+from posattn.evaluation.measure import Measurement, measure_model
 from posattn.files import atomic_write_bytes, atomic_write_json, read_json_object
 from posattn.run_folder import RunFolder
 from posattn.training.loop import Reporter, SilentReporter, train
@@ -96,9 +97,8 @@ class Outcome:
     train_minutes: float | None = None
     epochs_run: int | None = None
     best_epoch: int | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
-    """What `measure_model` returns: accuracies, tokens/s, parameters, tags, and which test
-    tokens it tagged right (for the paired test)."""
+    metrics: Measurement | None = None
+    """What `measure_model` found; None for a variant that failed or has not run."""
     dev_curve: list[float] = field(default_factory=list)
     """Dev accuracy after each epoch."""
 
@@ -107,18 +107,76 @@ class Outcome:
         return self.status in ("trained", "reused")
 
     @property
+    def measurement(self) -> Measurement:
+        """`metrics`, for a variant known to be `measured`."""
+        if self.metrics is None:
+            raise ValueError(f"{self.label} was not measured ({self.status})")
+        return self.metrics
+
+    @property
     def label(self) -> str:
         """The variant, and the seed where it matters."""
         return self.name if self.seed is None else f"{self.name} (seed {self.seed})"
 
+    def to_json(self, *, with_test_correct: bool = True) -> dict[str, Any]:
+        """As outcome.json keeps it (results.json: `with_test_correct=False`); a variant not
+        measured has `"metrics": {}`."""
+        return {
+            "name": self.name,
+            "claim": self.claim,
+            "status": self.status,
+            "seed": self.seed,
+            "run": self.run,
+            "error": self.error,
+            "train_minutes": self.train_minutes,
+            "epochs_run": self.epochs_run,
+            "best_epoch": self.best_epoch,
+            "metrics": (
+                self.metrics.to_json(with_test_correct=with_test_correct) if self.metrics else {}
+            ),
+            "dev_curve": list(self.dev_curve),
+        }
 
-SUMMARIZED = (
-    "dev_accuracy",
-    "test_accuracy",
-    "test_ambiguous_accuracy",
-    "test_oov_accuracy",
-    "tagging_tokens_per_second",
-)
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        """Read back what `to_json` wrote; an unknown key is a TypeError."""
+        fields = dict(data)
+        metrics = fields.pop("metrics", {})
+        return cls(**fields, metrics=Measurement.from_json(metrics) if metrics else None)
+
+
+@dataclass(frozen=True)
+class SummarizedScores:
+    """The numbers a variant's summary averages over its seeds (its mean and its spread). An
+    accuracy on words a split has none of (no unknown words, say) counts as 0."""
+
+    dev_accuracy: float
+    test_accuracy: float
+    test_ambiguous_accuracy: float
+    test_oov_accuracy: float
+    tagging_tokens_per_second: float
+
+    @classmethod
+    def of(cls, measurement: Measurement) -> SummarizedScores:
+        return cls(
+            dev_accuracy=measurement.dev.accuracy,
+            test_accuracy=measurement.test.accuracy,
+            test_ambiguous_accuracy=measurement.test.ambiguous_accuracy or 0.0,
+            test_oov_accuracy=measurement.test.oov_accuracy or 0.0,
+            tagging_tokens_per_second=measurement.tagging_tokens_per_second,
+        )
+
+    @classmethod
+    def over_runs(
+        cls, runs: list[SummarizedScores], statistic: Callable[[list[float]], float]
+    ) -> SummarizedScores:
+        """`statistic` (the mean, say) of each number over the runs."""
+        return cls(
+            **{
+                number.name: statistic([getattr(run, number.name) for run in runs])
+                for number in dataclasses.fields(cls)
+            }
+        )
 
 
 @dataclass
@@ -144,8 +202,9 @@ class VariantSummary:
     claim: str
     seeds: list[int]
     """The seeds measured."""
-    mean: dict[str, float]
-    std: dict[str, float]
+    mean: SummarizedScores
+    """Mean over seeds."""
+    std: SummarizedScores
     """Sample standard deviation over seeds (0 with one seed)."""
     train_minutes: float
     """Mean training time."""
@@ -171,30 +230,38 @@ def summarize(suite: Suite, outcomes: list[Outcome]) -> list[VariantSummary]:
         runs = [o for o in measured if o.name == variant.name]
         if not runs:
             continue
-        values = {key: [o.metrics[key] or 0.0 for o in runs] for key in SUMMARIZED}
+        scores = [SummarizedScores.of(o.measurement) for o in runs]
         paired = None
         pairs = [(o, reference[o.seed]) for o in runs if o.seed in reference]
         if variant.name != suite.reference and pairs:
             better = worse = 0
             for run, base in pairs:
-                for mine, theirs in zip(
-                    run.metrics["test_correct"], base.metrics["test_correct"], strict=True
-                ):
-                    better += mine == "1" and theirs == "0"
-                    worse += mine == "0" and theirs == "1"
+                for mine, theirs in zip(_token_results(run), _token_results(base), strict=True):
+                    better += mine and not theirs
+                    worse += theirs and not mine
             paired = PairedTest(suite.reference, better, worse, mcnemar_p_value(better, worse))
         summaries.append(
             VariantSummary(
                 variant.name,
                 variant.claim,
                 [o.seed for o in runs if o.seed is not None],
-                {key: statistics.fmean(v) for key, v in values.items()},
-                {key: statistics.stdev(v) if len(v) > 1 else 0.0 for key, v in values.items()},
+                SummarizedScores.over_runs(scores, statistics.fmean),
+                SummarizedScores.over_runs(
+                    scores, lambda v: statistics.stdev(v) if len(v) > 1 else 0.0
+                ),
                 statistics.fmean(o.train_minutes or 0.0 for o in runs),
                 paired,
             )
         )
     return summaries
+
+
+def _token_results(outcome: Outcome) -> tuple[bool, ...]:
+    """Whether the run tagged each test token right."""
+    results = outcome.measurement.test_correct
+    if results is None:  # `_reusable` passes over such runs: they train again
+        raise PosattnError(f"{outcome.label}: its test tokens one by one were not kept")
+    return results
 
 
 class SuiteProgress(Protocol):
@@ -340,10 +407,16 @@ def _reusable(run_dir: Path, config: Config) -> Outcome | None:
         # A key added since then takes the value the run had, so a changed default counts as a
         # change: the variant trains again.
         same = saved_config(saved["config"]) == config
-        outcome = Outcome(**{**saved["outcome"], "status": "reused"})
+        outcome = Outcome.from_json(saved["outcome"])
     except (OSError, ValueError, KeyError, TypeError, PosattnError):
         return None
-    return outcome if same and saved["outcome"]["status"] != "failed" else None
+    if not same or outcome.status == "failed":
+        return None
+    # An outcome.json from before the paired test lacks which test tokens the run tagged
+    # right; without them it cannot be paired with the reference, so it trains again.
+    if outcome.metrics is None or outcome.metrics.test_correct is None:
+        return None
+    return dataclasses.replace(outcome, status="reused")
 
 
 def _train_and_measure(
@@ -378,6 +451,6 @@ def _train_and_measure(
         outcome.status, outcome.error = "failed", f"{type(error).__name__}: {error}"
         atomic_write_bytes(run_dir / "error.txt", traceback.format_exc().encode())
     atomic_write_json(
-        run_dir / OUTCOME_FILE, {"config": config_to_dict(config), "outcome": asdict(outcome)}
+        run_dir / OUTCOME_FILE, {"config": config_to_dict(config), "outcome": outcome.to_json()}
     )
     return outcome

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from posattn.data.text import sentence_lines, stream_sentences
 from posattn.errors import PosattnError
 from posattn.model.inference import LoadedModel, TaggedSentence
+from posattn.model.precision import Precision
 
 Sentence = str | Sequence[str]
 """Raw text (tokenised like the model's treebank) or a list of tokens."""
@@ -83,13 +84,13 @@ def numbered_chunks(
         first += len(chunk)
 
 
-def _load(model_path: str, device: str) -> None:
+def _load(model_path: str, device: str, precision: Precision) -> None:
     import torch
 
     from posattn.model.storage import load_model
 
     torch.set_num_threads(1)  # one worker per core: more threads would fight over them
-    _model_of_this_worker.append(load_model(Path(model_path), device))
+    _model_of_this_worker.append(load_model(Path(model_path), device, precision))
 
 
 def _work(task: Callable[[LoadedModel, Item], Result], item: Item) -> Result:
@@ -102,6 +103,7 @@ def map_in_processes(
     items: Iterable[Item],
     workers: int,
     device: str = "cpu",
+    precision: Precision = "float32",
 ) -> Iterator[Result]:
     """`task(model, item)` for each item, in one of `workers` processes that each load the
     model once; results in input order. `task` must be a module-level function (or a
@@ -112,7 +114,7 @@ def map_in_processes(
         workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_load,
-        initargs=(str(model_path), device),
+        initargs=(str(model_path), device, precision),
     )
     pending: deque[Future[Result]] = deque()
     try:
@@ -201,8 +203,8 @@ def render_by_file(
 class _RayTagger:
     """One Ray actor: loads the model once, then tags batches of lines."""
 
-    def __init__(self, model_path: str) -> None:
-        _load(model_path, "cpu")
+    def __init__(self, model_path: str, precision: Precision) -> None:
+        _load(model_path, "cpu", precision)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
@@ -220,7 +222,11 @@ class _RayTagger:
 
 
 def tag_files_with_ray(
-    model_path: Path, files: Sequence[Path], actors: int | None = None, batch: int = 2000
+    model_path: Path,
+    files: Sequence[Path],
+    actors: int | None = None,
+    precision: Precision = "float32",
+    batch: int = 2000,
 ) -> Iterator[tuple[Path, TaggedSentence]]:
     """Tag the files on a Ray cluster (Ray Data: the files read in blocks, `map_batches` on a
     pool of actors, each holding the model and one thread) and yield each sentence with its
@@ -249,7 +255,7 @@ def tag_files_with_ray(
     lines = ray.data.read_text(list(by_name), include_paths=True, num_cpus=0)
     tagged = lines.map_batches(
         _RayTagger,
-        fn_constructor_kwargs={"model_path": str(model_path.resolve())},
+        fn_constructor_kwargs={"model_path": str(model_path.resolve()), "precision": precision},
         batch_size=batch,
         compute=ray.data.ActorPoolStrategy(size=size),
         num_cpus=1,

@@ -19,9 +19,10 @@ folder (`NAME.new`) and replaces it only once the new run has produced a model.
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -157,6 +158,41 @@ class RunFolder:
             for leftover in self.path.glob(f".{name}.*.tmp"):
                 leftover.unlink()
 
+    def holds_a_run(self) -> bool:
+        """Whether a posattn run was started here (it wrote its config first)."""
+        return self.config.is_file() or self.model.is_file()
+
+    def others(self) -> list[Path]:
+        """What is here that no run wrote: a user's files and folders, reports, ..."""
+        own = {*self.owned_names(), self.lock.name}
+        return [
+            path
+            for path in self.path.iterdir()
+            if path.name not in own and not self._own_temporary(path.name)
+        ]
+
+    def _own_temporary(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, f".{own}.*.tmp") for own in self.owned_names())
+
+    def delete_own_files(self) -> None:
+        """Remove the files a run wrote here, then the folder if nothing else is left."""
+        for name in self.owned_names():
+            (self.path / name).unlink(missing_ok=True)
+        self.remove_stale_temporaries()
+        self.lock.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # something of someone else's: it stays
+            self.path.rmdir()
+
+    def finished(self) -> bool:
+        """Whether a run trained here to its end: not one still training, interrupted (a
+        checkpoint to resume from), or the half-trained `NAME.new` of an interrupted overwrite."""
+        return (
+            self.model.is_file()
+            and self.result.is_file()
+            and not self.checkpoint.exists()
+            and not self.replaces.exists()
+        )
+
     def is_empty(self) -> bool:
         """Nothing in it but, perhaps, a lock (whose owner `locked` checks)."""
         return not self.path.exists() or all(p == self.lock for p in self.path.iterdir())
@@ -229,6 +265,12 @@ def claim(target: RunFolder, resume: bool = False, overwrite: bool = False) -> I
                 "interrupted run, --overwrite replaces the folder once the new run has a model, "
                 "or choose another --output"
             )
+        if not target.holds_a_run():
+            shown = ", ".join(sorted(p.name for p in target.path.iterdir())[:5])
+            raise PosattnError(
+                f"{target.path}: holds files but no posattn run ({shown}); --overwrite replaces "
+                "a run folder only: choose another --output"
+            )
         staging = target.staging
         if not staging.is_empty():
             raise PosattnError(
@@ -254,23 +296,16 @@ def _replaced_by(folder: RunFolder) -> RunFolder | None:
 
 
 def _replace(target: RunFolder, staging: RunFolder) -> None:
-    """Put the finished run in `staging` where `target` was, then delete the old one."""
+    """Put the finished run in `staging` where `target` was, then delete the old run's files.
+    Anything else in `target` (a report written into it, a user's notes) moves into the new
+    run first: a kill half-way leaves each such file in one of the two folders, never lost."""
     staging.replaces.unlink()
-    old = target.path.with_name(f".{target.path.name}.replaced-{os.getpid()}")
     if target.path.exists():
+        for other in target.others():
+            os.replace(other, staging.path / other.name)
+        old = target.path.with_name(f".{target.path.name}.replaced-{os.getpid()}")
         os.replace(target.path, old)
-    os.replace(staging.path, target.path)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def latest_model(root: Path = RUNS_ROOT) -> Path:
-    """The run folder under `root` whose model was written last."""
-    trained = sorted(
-        (RunFolder(folder) for folder in root.glob("*") if RunFolder(folder).model.is_file()),
-        key=lambda run: run.model.stat().st_mtime,
-    )
-    if not trained:
-        raise PosattnError(
-            f"no trained model under {root}/: train one with `posattn train`, or pass --model DIR"
-        )
-    return trained[-1].path
+        os.replace(staging.path, target.path)
+        RunFolder(old).delete_own_files()
+    else:
+        os.replace(staging.path, target.path)

@@ -60,8 +60,8 @@ def main() -> None:
             stopped_because=result.stopped_because,
         )
     measured = measure_model(run_dir, args.data_dir)
-    report["i_saw_a_saw"] = measured.pop("tags")["I saw a saw"]
-    report.update(measured)
+    report["i_saw_a_saw"] = measured.tags["I saw a saw"]
+    report.update(measured.to_json(with_tags=False))
     report["threads"] = torch.get_num_threads()  # after training, which may have set it
     report["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     atomic_write_json(RunFolder(run_dir).benchmark, report)

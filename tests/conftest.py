@@ -140,8 +140,8 @@ def toy_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
     folder = tmp_path_factory.mktemp("toy-run")
     data = toy_treebank(folder / "data")
-    overrides = {"train.epochs": 6, "train.batch_tokens": 200, "train.warmup_steps": 10}
-    overrides["train.lr"] = 0.005
+    overrides = {"train.epochs": 6, "train.batch_tokens": 200, "train.warmup_steps": 10,
+                 "train.lr": 0.005}  # fmt: skip
     result = posattn.train(TOY_CONFIG, data_dir=data, output=folder / "run", overrides=overrides)
     assert isinstance(result, posattn.TrainResult)
     assert result.best_dev_accuracy > 0.98  # the toy language is learnable only from context

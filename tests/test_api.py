@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import json
+import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from typer.testing import CliRunner
 
 import posattn
 from posattn.cli import app
+from posattn.model.inference import FormCache
 
 
 def test_tag_raw_text(toy_run: tuple[Path, Path]) -> None:
@@ -111,3 +114,52 @@ def test_tagging_pauses_the_cycle_collector_and_gives_it_back(
         assert not gc.isenabled()  # a caller's choice is left as it was
     finally:
         gc.enable()
+
+
+def test_one_tagger_from_many_threads_tags_as_one_thread_does(toy_run: tuple[Path, Path]) -> None:
+    rng = random.Random(7)
+    sentences = [
+        f"{rng.choice(['I', 'we'])} saw a {''.join(rng.choices('bcdfglmnprst', k=7))} ."
+        for _ in range(300)
+    ]  # words it never saw, so every thread adds to the model's cache of forms
+    expected = [s.tags for s in posattn.load(toy_run[0]).tag(sentences).sentences]
+    shared = posattn.load(toy_run[0])
+    shared.model.cache = FormCache(limit=64)  # small: it is also emptied while others read it
+
+    def tag_all(offset: int) -> list[list[str]]:
+        order = sentences[offset:] + sentences[:offset]
+        tags = [shared.tag(sentence).sentences[0].tags for sentence in order]
+        return tags[-offset:] + tags[:-offset] if offset else tags
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(tag_all, range(0, 300, 300 // 8)))
+    assert all(result == expected for result in results)
+
+
+def test_wrong_input_from_python_is_a_posattn_error(toy_run: tuple[Path, Path]) -> None:
+    tagger = posattn.load(toy_run[0])
+    for call, message in [
+        (lambda: tagger.attention(""), "empty sentence"),
+        (lambda: tagger.attention([]), "empty sentence"),
+        (lambda: tagger.attention(["I", ""]), "token 2 is empty"),
+        (lambda: tagger.tag(b"I saw a saw"), "not bytes .decode bytes first"),
+        (lambda: tagger.tag([["I", 5]]), "sentence 1: token 2 is int, not text"),
+        (lambda: tagger.tag([b"I saw"]), "sentence 1 is bytes"),
+        (lambda: tagger.tag([["I", "saw\u2028it"]]), "token 2 holds a tab or line break"),
+        (lambda: tagger.tag([["I\x85", "saw"]]), "token 1 holds a tab or line break"),
+        (lambda: tagger.tag(42), "not int"),  # type: ignore[arg-type]
+        (lambda: tagger.tokenize(None), "not NoneType"),  # type: ignore[arg-type]
+    ]:
+        with pytest.raises(posattn.PosattnError, match=message):
+            call()
+
+
+def test_documents_are_sequences_and_the_api_is_listed(toy_run: tuple[Path, Path]) -> None:
+    doc = posattn.load(toy_run[0]).tag(["I saw a saw .", "we plant the plant ."])
+    assert len(doc) == 2 and [len(s) for s in doc] == [5, 5] and doc[1].tags[1] == "VERB"
+    assert {"load", "PosTagger", "train", "Document"} <= set(dir(posattn))
+    tokens = posattn.load(toy_run[0]).tokenize("I don't know.")
+    assert [(t.form, t.words, t.space_after) for t in tokens] == [
+        ("I", ("I",), True), ("don't", ("do", "n't"), True), ("know", ("know",), False),
+        (".", (".",), True),
+    ]  # fmt: skip

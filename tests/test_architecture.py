@@ -16,7 +16,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "posattn"
 
 LAYERS = [
-    ("posattn.errors", "posattn.files", "posattn.config", "posattn.run_folder"),
+    (
+        "posattn.version",
+        "posattn.errors",
+        "posattn.files",
+        "posattn.config",
+        "posattn.run_folder",
+        "posattn.catalog",
+    ),
     ("posattn.data",),
     ("posattn.model",),
     ("posattn.training",),
@@ -48,18 +55,21 @@ def layer_of(module: str) -> int:
 
 
 def imported_modules(module: str) -> set[str]:
-    """The posattn modules `module` imports (the package itself, for __version__, excluded)."""
+    """The posattn modules `module` imports."""
     found = set()
     for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            # `from posattn import api` imports the module posattn.api (and runs posattn's
+            # __init__, which imports nothing of its own); `from posattn.x import y`, posattn.x.
+            submodules = [f"{node.module}.{a.name}" for a in node.names]
+            names = [m for m in submodules if m in MODULES] or [node.module]
         for name in names:
             while name and name not in MODULES:
                 name = name.rpartition(".")[0]
-            if name and name != module and name != "posattn":
+            if name and name != module:
                 found.add(name)
     return found
 

@@ -55,6 +55,21 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     assert "no trained model here" in result.output and "Traceback" not in result.output
 
 
+def test_with_no_runs_tag_uses_the_shipped_model_and_says_so_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["tag", "-f", "tsv", "I saw a saw"])
+    assert result.exit_code == 0, result.output
+    assert [line.split("\t") for line in result.stdout.splitlines() if line] == [
+        ["I", "PRON"], ["saw", "VERB"], ["a", "DET"], ["saw", "NOUN"]
+    ]  # fmt: skip
+    assert "shipped with posattn" in result.stderr and "shipped" not in result.stdout
+    listed = runner.invoke(app, ["models"], env={"COLUMNS": "300"})
+    assert listed.exit_code == 0, listed.output
+    assert "en_ewt (shipped) *" in listed.stdout and "en_ewt-fast (shipped)" in listed.stdout
+
+
 @pytest.fixture(scope="module")
 def test_split(ewt_dir: Path) -> SplitSize:
     return split_size(ewt_dir / "en_ewt-ud-test.conllu")
@@ -246,12 +261,13 @@ def test_tag_shows_attention_in_the_terminal_and_as_a_picture(
     only = runner.invoke(app, ["tag", *model, "I saw a saw", "--attention", "--layer", "2"])
     assert "layer 2, head 3" in only.output and "layer 1" not in only.output
     for wrong, message in (
-        (["--attention", "--layer", "3"], "--layer 3: this model has layers 1 to 2"),
-        (["--attention", "--head", "0"], "--head 0: this model has heads 1 to 4"),
+        (["--attention", "--layer", "3"], "layer=3: this model has layers 1 to 2"),
+        (["--attention", "--head", "0"], "head=0: this model has heads 1 to 4"),
         (["--plot", str(picture)], "need --attention"),
     ):
         result = runner.invoke(app, ["tag", *model, "I saw a saw", *wrong])
         assert result.exit_code == 1 and message in result.output, result.output
+        assert result.stdout == ""  # refused before anything was tagged or written
 
 
 def test_data_stats_draws_the_treebank(ewt_dir: Path, tmp_path: Path) -> None:
@@ -343,3 +359,16 @@ def test_the_fast_path_gives_the_slow_paths_tags(trained_model: Path, ewt_dir: P
     assert [p.tags for p in predict(loaded.tagger, loaded.vocabs, words, cache=small)] == [
         p.tags for p in slow
     ]
+
+
+def test_option_mistakes_are_said_plainly(tmp_path: Path) -> None:
+    text = tmp_path / "a.txt"
+    text.write_text("I saw a saw\n")
+    table = runner.invoke(app, ["tag", "-f", "table", "--input", str(text), "-o", str(tmp_path)])
+    assert table.exit_code == 1 and "not table" in table.output
+    assert not (tmp_path / "a.conllu").exists()
+    missing = runner.invoke(app, ["tag", "--model", "/nonexistent", "I saw"])
+    assert missing.exit_code == 1
+    assert missing.output.strip() == "error: /nonexistent: no such model file or run folder"
+    serve_help = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert "pip install 'posattn[serve]'" in serve_help.output

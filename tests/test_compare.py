@@ -24,6 +24,7 @@ from posattn.training.resume import TrainingInterrupted
 from posattn.training.state import Clock
 
 from .conftest import assert_picture, toy_treebank
+from .test_measurement import UPOS_ONLY_KEYS
 
 runner = CliRunner()
 QUICK = Path(__file__).resolve().parent / "toy.yaml"
@@ -73,6 +74,10 @@ def test_compare_trains_reports_and_resumes(tmp_path: Path) -> None:
     assert results["fc"]["metrics"]["test_accuracy"] < 0.95
     assert results["attention"]["metrics"]["tags"]["I saw a saw ."] == "PRON VERB DET NOUN PUNCT"
     assert len(results["attention"]["dev_curve"]) == 6
+    # Each run's outcome.json keeps which test tokens it tagged right; results.json leaves it out.
+    kept = json.loads((out / "attention" / "outcome.json").read_text())["outcome"]["metrics"]
+    assert list(kept) == UPOS_ONLY_KEYS and len(kept["test_correct"]) == kept["test_tokens"]
+    assert list(results["attention"]["metrics"]) == [k for k in kept if k != "test_correct"]
 
     report = (out / "REPORT.md").read_text()
     assert "| too-short-table | learned positions that stop before the sentence does | failed:" in (

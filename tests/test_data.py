@@ -66,6 +66,86 @@ def test_a_token_line_outside_its_sentence_names_the_line(tmp_path: Path) -> Non
         list(read_conllu(path))
 
 
+def test_an_empty_form_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad-ud-train.conllu"
+    path.write_text(MULTIWORD.replace("4\tgo\tgo", "4\t\tgo"))
+    with pytest.raises(PosattnError, match=re.escape(f"{path}:7: empty FORM")):
+        list(read_conllu(path))
+    path.write_text(MULTIWORD.replace("2-3\tcan't", "2-3\t"))  # a multiword token's form
+    with pytest.raises(PosattnError, match=re.escape(f"{path}:3: empty FORM")):
+        list(read_conllu(path))
+
+
+def test_an_underscore_form_is_a_word(tmp_path: Path) -> None:
+    path = tmp_path / "x-ud-train.conllu"
+    path.write_text(MULTIWORD.replace("5\t.\t.\tPUNCT", "5\t_\t_\tPUNCT"))
+    [row] = read_conllu(path)
+    assert row["words"] == ["I", "ca", "n't", "go", "_"]
+    assert row["token_forms"] == ["I", "can't", "go", "_"]
+
+
+def test_a_multiword_range_beyond_the_sentence_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad-ud-train.conllu"
+    path.write_text(MULTIWORD.replace("2-3\tcan't", "2-9\tcan't"))
+    expected = (
+        f"{path}:3: multiword token 2-9 must be followed by words 2 to 9, "
+        "but the sentence ends at word 5"
+    )
+    with pytest.raises(PosattnError, match=re.escape(expected)):
+        list(read_conllu(path))
+
+
+def block(*lines: str) -> str:
+    """A sentence of words `ID FORM`, all tagged X."""
+    words = [line.split(" ") for line in lines]
+    return "".join(f"{i}\t{form}\t_\tX\t_\t_\t_\t_\t_\t_\n" for i, form in words) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "message"),
+    [
+        (  # the range does not start at the next word
+            block("1 I", "3-4 can't", "2 ca", "3 n't"),
+            "5: multiword token 3-4 where word 2 was expected",
+        ),
+        (  # the range after its first word
+            block("1 I", "2 ca", "2-3 can't", "3 n't"),
+            "6: multiword token 2-3 where word 3 was expected",
+        ),
+        (  # another range starts inside this one
+            block("1-3 abc", "1 a", "2 b", "3-4 cd", "3 c", "4 d"),
+            "4: multiword token 1-3 must be followed by words 1 to 3, "
+            "but line 7 starts another after word 2",
+        ),
+        (  # the range is the sentence's last line
+            block("1 I", "2 go", "3-4 don't"),
+            "6: multiword token 3-4 must be followed by words 3 to 4, "
+            "but the sentence ends at word 2",
+        ),
+        (block("1 I", "2-2 go", "2 go"), "5: multiword token 2-2 covers fewer than 2 words"),
+        (block("1 I", "3-2 go", "2 go"), "5: multiword token 3-2 covers fewer than 2 words"),
+    ],
+    ids=["late", "after-its-word", "overlapping", "at-the-end", "one-word", "backwards"],
+)
+def test_a_multiword_range_must_be_followed_by_its_words(
+    tmp_path: Path, sentence: str, message: str
+) -> None:
+    path = tmp_path / "bad-ud-train.conllu"
+    path.write_text(block("1 Fine", "2 words") + sentence)  # the bad sentence from line 4
+    expected = f"{path}:{message}"
+    with pytest.raises(PosattnError, match=f"^{re.escape(expected)}$"):
+        list(read_conllu(path))
+
+
+@pytest.mark.parametrize(("upos", "shown"), [("_", "`_`"), ("", "empty")])
+def test_an_unannotated_upos_names_file_and_line(tmp_path: Path, upos: str, shown: str) -> None:
+    path = tmp_path / "bad-ud-train.conllu"
+    path.write_text(MULTIWORD.replace("go\tgo\tVERB\tVB", f"go\tgo\t{upos}\tVB"))
+    expected = f"{path}:7: UPOS {shown}: word 4 is not annotated"
+    with pytest.raises(PosattnError, match=f"^{re.escape(expected)}$"):
+        list(read_conllu(path))
+
+
 def test_an_empty_file_and_a_missing_split_are_named(tmp_path: Path) -> None:
     (tmp_path / "x-ud-train.conllu").write_text("")
     (tmp_path / "x-ud-dev.conllu").write_text(MULTIWORD)

@@ -1,5 +1,5 @@
 """After a plain install (a wheel, not this checkout), every command works from any folder: the
-configs and the comparison suite are part of the package."""
+configs, the comparison suite and the shipped English model are part of the package."""
 
 from __future__ import annotations
 
@@ -59,3 +59,14 @@ def test_train_and_compare_from_another_folder(installed: Path, tmp_path: Path) 
     location = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env,
                               capture_output=True, text=True).stdout  # fmt: skip
     assert location.startswith(str(installed))
+
+
+def test_the_installed_package_tags_at_once_with_its_shipped_model(
+    installed: Path, tmp_path: Path
+) -> None:
+    done = posattn(installed, tmp_path, "tag", "-f", "tsv", "I saw a saw")  # no runs/ here
+    assert done.returncode == 0, done.stderr
+    assert [line.split("\t")[1] for line in done.stdout.splitlines() if line] == [
+        "PRON", "VERB", "DET", "NOUN"
+    ]  # fmt: skip
+    assert f"shipped with posattn (UD English EWT): {installed}" in done.stderr

@@ -1,5 +1,7 @@
 """The model by construction: shapes, masking, the fused and explicit attention paths agree."""
 
+import time
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -11,8 +13,9 @@ from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.model import Tagger
 from posattn.model.attention import MultiHeadSelfAttention
-from posattn.model.inference import attention_maps, predict
+from posattn.model.inference import attention_maps, most_central, predict, windows
 from posattn.model.position import RelativePositionBias
+from posattn.model.precision import bfloat16_hardware, resolve
 
 from .conftest import TINY_MODEL
 
@@ -107,6 +110,31 @@ def test_long_sentences_are_tagged_in_overlapping_windows() -> None:
     torch.testing.assert_close(pieces.probabilities, whole.probabilities)
 
 
+@given(st.integers(1, 3000), st.integers(1, 300))
+@settings(max_examples=200, deadline=None)
+def test_each_token_is_taken_from_its_most_central_window(length: int, size: int) -> None:
+    spans = windows(length, size)
+    for position, chosen in enumerate(most_central(length, spans)):
+        room = [min(position - a, b - 1 - position) for a, b in spans]
+        assert chosen == room.index(max(room))  # the first of the best, as by brute force
+
+
+def test_tagging_one_long_sentence_takes_time_linear_in_its_length() -> None:
+    tagger = tiny_tagger(position="relative")
+
+    def seconds(length: int) -> float:
+        sentence = ["saw", "a"] * (length // 2)
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            predict(tagger, VOCABS, [sentence])
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    seconds(512)  # warm up
+    assert seconds(40_000) <= 15 * seconds(4_000)
+
+
 def test_a_ten_thousand_token_sentence_is_tagged_whole() -> None:
     tags = predict(tiny_tagger(position="relative"), VOCABS, [["saw", "a"] * 5000])[0].tags
     assert len(tags) == 10_000
@@ -145,3 +173,27 @@ def test_relative_positions_tell_left_from_right() -> None:
     assert bias[1, 0].item() == 1.0 and bias[1, 2].item() == 3.0  # one left, one right
     assert bias[0, 3].item() == 4.0 and bias[3, 0].item() == 0.0  # clipped at +-2
     assert torch.equal(bias.diagonal(), torch.full((4,), 2.0))
+
+
+@pytest.mark.parametrize("encoder", ["attention", "fc", "window", "cnn", "bilstm"])
+@pytest.mark.parametrize("output", ["softmax", "crf"])
+def test_bfloat16_tags_as_float32_does(encoder: str, output: str) -> None:
+    """Every encoder runs in bfloat16 for tagging; the probabilities stay within about 0.01 of
+    float32's (8 bits of mantissa), here on random weights, so barely any tag moves."""
+    sentences = [WORDS[:n] for n in range(1, len(WORDS) + 1)]
+    exact = predict(tiny_tagger(encoder=encoder, output=output), VOCABS, sentences)
+    half = predict(tiny_tagger(encoder=encoder, output=output).run_in(torch.bfloat16), VOCABS,
+                   sentences)  # fmt: skip
+    for a, b in zip(exact, half, strict=True):
+        torch.testing.assert_close(torch.tensor(b.probabilities), torch.tensor(a.probabilities),
+                                   atol=0.03, rtol=0)  # fmt: skip
+    pairs = zip(exact, half, strict=True)
+    assert sum(x != y for a, b in pairs for x, y in zip(a.tags, b.tags, strict=True)) <= 2
+
+
+def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it() -> None:
+    cpu = torch.device("cpu")
+    expected = torch.bfloat16 if bfloat16_hardware() else torch.float32
+    assert resolve("auto", cpu) == expected and resolve("float32", cpu) == torch.float32
+    with pytest.raises(PosattnError, match="precision='float16': choose one of auto"):
+        resolve("float16", cpu)

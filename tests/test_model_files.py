@@ -2,12 +2,13 @@
 one line naming it."""
 
 import dataclasses
+import json
 import pickle
 from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import save, save_file
 
 from posattn.config import Config, ModelConfig
 from posattn.data.vocab import Vocab, Vocabularies
@@ -84,7 +85,7 @@ def test_one_altered_byte_is_caught_by_the_checksum(model_dir: Path) -> None:
 def test_another_format_version_is_refused(model_dir: Path) -> None:
     tensors, header = load_tensors(RunFolder(model_dir).model)
     save_tensors(RunFolder(model_dir).model, tensors, {**header, "format": 99})
-    with pytest.raises(PosattnError, match=r"model format 99, this posattn .* reads format 2"):
+    with pytest.raises(PosattnError, match=r"model format 99, this posattn .* reads formats 2, 3"):
         load_model(model_dir)
 
 
@@ -144,3 +145,25 @@ def test_an_xpos_classifier_saved_before_there_were_targets_loads(model_dir: Pat
     assert loaded.config.model.target_weight == 0.3
     assert loaded.vocabs.targets["xpos"].itos == ["NN", "VBD"]
     assert torch.equal(loaded.tagger.state_dict()[new + "weight"], tensors[new + "weight"])
+
+
+def test_a_change_anywhere_in_the_header_is_refused(model_dir: Path) -> None:
+    path = RunFolder(model_dir).model
+    original = path.read_bytes()
+    tensors, header = load_tensors(path)
+    assert b'\\"VERB\\"' in original  # the header is JSON inside a JSON string
+    path.write_bytes(original.replace(b'\\"VERB\\"', b'\\"VERX\\"', 1))  # one byte
+    with pytest.raises(PosattnError, match="the header does not match its recorded checksum"):
+        load_model(model_dir)
+    # The tags reordered (NOUN and VERB swapped) by a tool that rewrites the header but keeps
+    # its checksums: loading it would swap the output silently.
+    tags = header["vocabularies"]["tags"]
+    noun, verb = tags.index("NOUN"), tags.index("VERB")
+    tags[noun], tags[verb] = tags[verb], tags[noun]
+    path.write_bytes(save(tensors, metadata={"posattn": json.dumps(header)}))
+    with pytest.raises(PosattnError, match="the header does not match its recorded checksum"):
+        load_model(model_dir)
+    del header["sha256"]  # and without its checksum, it is not a model of this format
+    path.write_bytes(save(tensors, metadata={"posattn": json.dumps(header)}))
+    with pytest.raises(PosattnError, match="the header has lost its checksum"):
+        load_model(model_dir)

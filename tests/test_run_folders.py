@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from posattn.catalog import default_model
 from posattn.cli import app
 from posattn.run_folder import RunFolder
 
@@ -73,13 +74,16 @@ def test_a_folder_with_a_users_files_is_refused_and_left_alone(data: Path, tmp_p
 
 def test_a_second_process_on_the_same_folder_is_refused(data: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    first = start(train_args(data, run, epochs=30))
+    # Far more epochs (and patience) than the test lasts: only the SIGINT below ends it, so
+    # the second process always meets a live lock, however fast the machine.
+    first = start(train_args(data, run, epochs=1000))
     wait_for(lambda: RunFolder(run).lock.is_file() and RunFolder(run).config.is_file(), first)
     second = start(train_args(data, run, "--overwrite"))
     _, refused = second.communicate(timeout=120)
     assert second.returncode == 1, refused
     assert f"in use by process {first.pid}" in refused.decode()
     assert "Traceback" not in refused.decode()
+    assert first.poll() is None  # still training
     first.send_signal(signal.SIGINT)
     first.communicate(timeout=120)
     assert first.returncode == 130
@@ -111,6 +115,7 @@ def test_overwrite_interrupted_keeps_the_old_run_and_resume_replaces_it(
     assert replacing.returncode == 130, stderr
     assert f"--resume {staging.path}" in stderr.decode()
     assert snapshot(run) == old  # Ctrl-C during a retrain leaves the old run intact
+    assert default_model(tmp_path).path == run  # not the newer, half-trained NAME.new
 
     resumed = runner.invoke(app, ["train", "--resume", str(staging.path)])
     assert resumed.exit_code == 0, resumed.output
@@ -134,6 +139,7 @@ def test_only_its_own_temporary_files_are_cleaned_up(data: Path, tmp_path: Path)
     wait_for(lambda: RunFolder(run).checkpoint.is_file(), stopped)
     stopped.send_signal(signal.SIGINT)
     stopped.communicate(timeout=120)
+    assert RunFolder(run).model.is_file() and default_model(tmp_path).shipped  # not finished
     (run / ".model.safetensors.x1y2.tmp").write_bytes(b"left by a killed process")
     (run / ".draft.tmp").write_text("a user's file")
     assert runner.invoke(app, ["train", "--resume", str(run)]).exit_code == 0
@@ -153,3 +159,31 @@ def test_a_relative_data_dir_is_stored_resolved(
     scored = runner.invoke(app, ["eval", "--model", str(run), "--json"])
     assert scored.exit_code == 0, scored.output
     assert os.path.isabs(str(data))
+
+
+def test_overwrite_refuses_a_folder_that_holds_no_run(data: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    (mine / "photos").mkdir(parents=True)
+    (mine / "thesis.txt").write_text("chapter 1")
+    (mine / "photos" / "cat.jpg").write_bytes(b"\xff\xd8")
+    result = runner.invoke(app, train_args(data, mine, "--overwrite"))
+    assert result.exit_code == 1 and "holds files but no posattn run" in result.output
+    assert "photos, thesis.txt" in result.output
+    assert (mine / "thesis.txt").read_text() == "chapter 1"
+    assert (mine / "photos" / "cat.jpg").read_bytes() == b"\xff\xd8"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+def test_overwrite_keeps_what_the_run_did_not_write(data: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert runner.invoke(app, train_args(data, run)).exit_code == 0
+    report = runner.invoke(app, ["eval", "--model", str(run), "--report", str(run / "report")])
+    assert report.exit_code == 0, report.output
+    (run / "notes.txt").write_text("seed 1 looked good")
+    kept = {p.relative_to(run): p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    kept = {name: data for name, data in kept.items() if name.parts[0] in ("report", "notes.txt")}
+    result = runner.invoke(app, train_args(data, run, "--overwrite", "--seed", "3"))
+    assert result.exit_code == 0, result.output
+    assert '"seed": 3' in RunFolder(run).config.read_text()
+    assert {name: (run / name).read_bytes() for name in kept} == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

@@ -122,7 +122,9 @@ def test_health_model_and_docs(server: str) -> None:
     assert model["limits"] == limits
     assert str(Path.home()) not in json.dumps(model) and "/tmp" not in json.dumps(model)
     assert model["provenance"]["data_files"]["train"]["name"] == "en_toy-ud-train.conllu"
-    assert "/api/tag" in json.loads(request("GET", f"{server}/openapi.json")[2])["paths"]
+    tagging = json.loads(request("GET", f"{server}/openapi.json")[2])["paths"]["/api/tag"]
+    schema = tagging["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["title"] == "TagRequest" and {"text", "sentences"} <= set(schema["properties"])
     assert b"swagger" in request("GET", f"{server}/docs")[2].lower()
 
 
@@ -141,7 +143,14 @@ BAD_REQUESTS = [
     (b'{"text": "I saw \\ud800 a saw"}', 422, "text: not valid Unicode"),
     (b"", 422, "the body must be a JSON object with text or sentences"),
     (b"\xff\xfe", 422, "not valid JSON"),
-    (b"[" * 5000 + b"]" * 5000, 400, "error parsing the body"),
+    (b'{"text": "I saw \xff a saw"}', 422, "not valid JSON (byte 16: not UTF-8)"),
+    (b'{"text": "I saw \xed\xa0\x80 a saw"}', 422, "text: not valid Unicode"),
+    (b"[" * 5000 + b"]" * 5000, 422, "nested too deeply"),
+    (b"[" * (MAX_BYTES - 1), 422, "nested too deeply"),
+    (b'{"text": "I saw", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}", 422, "nested too deeply"),
+    (b'{"text": ' + b"1" * 5000 + b"}", 422, "not valid JSON (a number of over 4,300 digits)"),
+    (b'{"\\ud800": 1, "text": "I saw"}', 422, "the body is not valid Unicode"),
+    (b'{"a\\nb": 1, "text": "I saw"}', 422, '"a\\nb": Extra inputs are not permitted'),
     ({"text": "a " * (MAX_BYTES // 2)}, 413, f"over {MAX_BYTES:,} bytes"),
     ({"text": "a . " * (MAX_TOKENS // 2 + 1)}, 413, f"at most {MAX_TOKENS} in one request"),
     ({"sentences": [["a"] * (MAX_TOKENS + 1)]}, 413, f"{MAX_TOKENS + 1} tokens"),
@@ -160,6 +169,48 @@ def test_a_bad_request_gets_one_json_error_and_the_server_serves_on(
     assert tags_of(tag(server, {"text": "I saw a saw ."})) == [
         ["PRON", "VERB", "DET", "NOUN", "PUNCT"]
     ]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [None, "text/plain", "application/x-www-form-urlencoded", "text/plain; charset=utf-8"],
+)
+def test_a_json_body_is_read_whatever_its_content_type(
+    server: str, content_type: str | None
+) -> None:
+    # What `curl -d '{"text": ...}'` sends without -H: a form type, but a JSON body all the same.
+    host, port = server.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    connection.request("POST", "/api/tag", body=b'{"text": "I saw a saw ."}', headers=headers)
+    answer = connection.getresponse()
+    body = answer.read()
+    assert (answer.status, answer.getheader("content-type")) == (200, "application/json"), body
+    assert tags_of(json.loads(body)) == [["PRON", "VERB", "DET", "NOUN", "PUNCT"]]
+
+
+def test_head_of_health_and_of_the_page_is_answered_without_a_body(server: str) -> None:
+    for path, kind in (("/api/health", "application/json"), ("/", "text/html")):
+        status, head_kind, body = request("HEAD", f"{server}{path}")
+        assert (status, body) == (200, b""), path
+        assert head_kind.startswith(kind) and request("GET", f"{server}{path}")[1] == head_kind
+    assert request("HEAD", f"{server}/api/tag")[:2] == (405, "application/json")
+
+
+def test_the_attention_limit_holds_only_for_requests_for_attention(
+    server: str, toy_run: tuple[Path, Path]
+) -> None:
+    # Two sentences of 250 tokens: 500 tokens, at the token limit; 2 x 250**2 = 125,000
+    # attention cells, over the limit of 100,000, which only a request for attention is held to.
+    line = " ".join(["I saw a saw ."] * 50)
+    body: dict[str, Any] = {"text": f"{line}\n{line}"}
+    answer = tag(server, body)
+    expected = posattn.load(toy_run[0]).tag([line]).sentences[0]
+    assert tags_of(answer) == [[t.upos for t in expected]] * 2 and len(expected) == 250
+    assert all(s["attention"] is None for s in answer["sentences"])
+    status, kind, refused = request("POST", f"{server}/api/tag", {**body, "attention": True})
+    assert (status, kind) == (413, "application/json")
+    assert json.loads(refused)["error"].startswith("attention for these sentences is 125,000 cells")
 
 
 def test_a_body_without_a_length_is_cut_off_at_the_limit(server: str) -> None:

@@ -3,15 +3,25 @@ words (on EWT test with the CoNLL 2018 alignment, where the treebank is present)
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import posattn
 from posattn.cli import app
 from posattn.data.conllu import read_conllu
-from posattn.data.tokenizer import TokenizerLexicon, WrittenToken, tokenize, tokenize_text
+from posattn.data.tokenizer import (
+    TokenizerLexicon,
+    TokenizerRules,
+    WrittenToken,
+    tokenize,
+    tokenize_text,
+)
 from posattn.data.treebank import COLUMNS, surface_tokens
 from posattn.evaluation.segmentation import RawTextScores, TaggedToken
 
@@ -48,6 +58,7 @@ def test_rules(text: str, words: list[str]) -> None:
     assert tokenize(text) == words
 
 
+@pytest.mark.parametrize("rules", ["english", "neutral"])
 @pytest.mark.parametrize(
     ("text", "tokens"),
     [
@@ -56,10 +67,122 @@ def test_rules(text: str, words: list[str]) -> None:
         ("a 👩\u200d💻 b", ["a", "👩\u200d💻", "b"]),  # joined by a zero-width joiner
         ("go 🇫🇷 now", ["go", "🇫🇷", "now"]),  # two regional indicators: one flag
         ("😀 ok", ["😀", "ok"]),
+        ("press 1\ufe0f\u20e3 now", ["press", "1\ufe0f\u20e3", "now"]),  # a keycap
+        ("so?\u0301 ok", ["so", "?\u0301", "ok"]),  # a mark on punctuation
     ],
 )
-def test_a_character_is_what_a_reader_sees_as_one(text: str, tokens: list[str]) -> None:
-    assert tokenize(text) == tokens
+def test_a_character_is_what_a_reader_sees_as_one(
+    text: str, tokens: list[str], rules: TokenizerRules
+) -> None:
+    assert tokenize(text, TokenizerLexicon(rules=rules)) == tokens
+
+
+@pytest.mark.parametrize("rules", ["english", "neutral"])
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("नमस्ते दुनिया!", ["नमस्ते", "दुनिया", "!"]),  # Devanagari: virama, vowel signs
+        ("مَرْحَبًا بِالْعَالَمِ.", ["مَرْحَبًا", "بِالْعَالَمِ", "."]),  # Arabic with harakat
+        ("שָׁלוֹם עוֹלָם,", ["שָׁלוֹם", "עוֹלָם", ","]),  # Hebrew with niqqud
+        ("สวัสดี ชาวโลก", ["สวัสดี", "ชาวโลก"]),  # Thai vowels and tone marks
+        ("வணக்கம் உலகம்", ["வணக்கம்", "உலகம்"]),  # Tamil: pulli, vowel signs
+        ("می\u200cخواهم بروم", ["می\u200cخواهم", "بروم"]),  # Persian: ZWNJ inside a word
+        ("Ελληνικά και ἀρχαῖα", ["Ελληνικά", "και", "ἀρχαῖα"]),
+        ("ก\u0e49\u0e33 x\u0301\u0327\u0308", ["ก\u0e49\u0e33", "x\u0301\u0327\u0308"]),
+    ],
+)
+def test_every_script_keeps_its_combining_marks(
+    text: str, tokens: list[str], rules: TokenizerRules
+) -> None:
+    assert tokenize(text, TokenizerLexicon(rules=rules)) == tokens
+
+
+@pytest.mark.parametrize("rules", ["english", "neutral"])
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("a \u200b b", [("a", True), ("b", True)]),  # zero-width space between words
+        ("คน\u200bไทย", [("คน", False), ("ไทย", True)]),  # ... between Thai words: no space
+        ("\ufeffHello\u200e \u202eworld\u202c", [("Hello", True), ("world", True)]),
+        ("a \u200d \u200c \u2060 \ufe0f \u3164 b", [("a", True), ("b", True)]),
+        ("basic\u00adally", [("basic\u00adally", True)]),  # a soft hyphen inside a word
+        ("a\x00b \x1bc\x1f", [("a", False), ("b", True), ("c", True)]),  # controls
+    ],
+)
+def test_invisible_characters_are_never_tokens(
+    text: str, tokens: list[tuple[str, bool]], rules: TokenizerRules
+) -> None:
+    """Format and control characters between tokens are skipped; only whitespace is a space."""
+    found = tokenize_text(text, TokenizerLexicon(rules=rules))
+    assert [(t.form, t.space_after) for t in found] == tokens
+
+
+PIECES = st.sampled_from(
+    ["a", "Z", "é", "1", "-", "'", ".", "@", "!", ":", ")", " ", "\n", "\u2028", "\x1c", "\t",
+     "\u0301", "\u093f", "\u094d", "क", "\u0e33", "\u200b", "\u200c", "\u200d", "\u00ad",
+     "\u202e", "\ufeff", "\ufe0f", "\u20e3", "👩", "🏽", "🇫", "\x00", "www.", "com", "\u3164"]
+)  # fmt: skip
+INVISIBLE_OR_SPACE = regex.compile(r"[\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=25), st.sampled_from(["english", "neutral"]))
+def test_tokens_are_whole_visible_characters_and_nothing_visible_is_lost(
+    pieces: list[str], rules: TokenizerRules
+) -> None:
+    """Every token ends where a grapheme cluster does, starts with a visible character and holds
+    no whitespace; what lies between tokens is only whitespace and invisible characters."""
+    text = "".join(pieces)
+    clusters = {0} | {m.end() for m in regex.finditer(r"\X", text)}
+    tokens = tokenize_text(text, TokenizerLexicon(rules=rules))
+    at = 0
+    for token in tokens:
+        assert text[token.start : token.end] == token.form and token.end in clusters
+        assert not INVISIBLE_OR_SPACE.match(token.form)
+        assert not any(c.isspace() for c in token.form)
+        gap = text[at : token.start]
+        assert all(INVISIBLE_OR_SPACE.match(c) for c in gap), (gap, tokens)
+        at = token.end
+    assert all(INVISIBLE_OR_SPACE.match(c) for c in text[at:])
+
+
+# Runs that a rule reading ahead (an e-mail address, a domain, a phone number) would read to their
+# end from every position inside them, to fail there: quadratic time if nothing stopped it.
+HOSTILE = [
+    ("", "a-"), ("", "a'"), ("", "'a"), ("", "a."), ("", "1"), ("", "1-"), ("", "a.+%"),
+    ("http://", "a/"), ("", "www."), ("", "e-"), ("", "p.m."), ("", "a@"), ("", "1.a"),
+    ("", "a\u00ad"), ("", "1.1-"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("prefix", "unit"), HOSTILE)
+@pytest.mark.parametrize("rules", ["english", "neutral"])
+def test_tokenizing_takes_time_linear_in_the_length_of_the_text(
+    rules: TokenizerRules, prefix: str, unit: str
+) -> None:
+    """Ten times the text takes at most 15 times as long (quadratic time would take 100), with
+    the rules alone and with learned strings, prefixes and joiners."""
+    lexicon = TokenizerLexicon(
+        whole=frozenset({"p.m.", "Yahoo!", "+/-"}),
+        prefixes=frozenset({"e", "non"}),
+        rules=rules,
+        joiners="-'’" if rules == "neutral" else "",
+    )
+    plain = TokenizerLexicon(rules=rules)
+    repeats = 400 // len(unit)
+
+    def seconds(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):  # the best of three: the least disturbed by other work
+            start = time.perf_counter()
+            tokenize_text(text, lexicon)
+            tokenize_text(text, plain)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    short = seconds(prefix + unit * repeats)
+    long = seconds(prefix + unit * repeats * 10)
+    assert long <= 15 * short, f"{short * 1000:.1f} ms, 10 times longer: {long * 1000:.1f} ms"
 
 
 def test_tokens_know_their_words_and_the_spaces_between_them() -> None:

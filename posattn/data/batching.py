@@ -102,11 +102,12 @@ def spell(forms: list[str], chars: Vocab, max_word_length: int = 24) -> torch.Te
     padding; the empty form (the padding type) has no characters at all."""
     width = min(max_word_length, max(len(form) for form in forms))
     begin, end = chars.index(BOW), chars.index(EOW)
+    known, unknown = chars.stoi.get, chars.unk_index  # per character: the tagger's hot loop
     rows = []
     for form in forms:
         # Keep both ends of an over-long word: its prefix and its suffix both carry the tag.
         kept = form if len(form) <= width else form[: width // 2] + form[-(width - width // 2) :]
-        ids = [begin, *(chars.index(c) for c in kept), end] if form else []
+        ids = [begin, *[known(c, unknown) for c in kept], end] if form else []
         rows.append(ids + [0] * (width + 2 - len(ids)))
     return torch.tensor(rows, dtype=torch.long)
 

@@ -6,6 +6,10 @@ written as: `text` (the `# text` comment), `token_forms`, `token_words` and `tok
 token's form, its syntactic words, and whether a space follows it: `SpaceAfter=No` in MISC).
 UPOS is annotated on the syntactic words, so `words` skips multiword-token ranges (`3-4 don't`)
 and empty nodes (`8.1`), which the tokens keep.
+
+Refused, each with the file and line: a line without 10 columns, an empty FORM (`_` is a form, an
+underscore), word IDs out of order, a multiword range not followed by exactly its words (`2-3`
+then words 2 and 3), and a word whose UPOS is `_` (not annotated: nothing to learn or score).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from posattn.errors import PosattnError
 
@@ -46,6 +50,7 @@ def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dic
     # conllu reports a problem but not where: check the columns first, line by line, so an
     # error can name the line; then let the parser read the block.
     expected_id, lines = 1, []
+    open_range: tuple[str, int, str] | None = None  # a multiword token whose words are due
     for offset, raw in enumerate(block):
         if raw.startswith("#"):
             continue
@@ -54,8 +59,23 @@ def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dic
         if len(columns) != 10:
             raise PosattnError(f"{where}: expected 10 tab-separated columns, found {len(columns)}")
         token_id = columns[0]
-        if re.fullmatch(r"[1-9][0-9]*-[1-9][0-9]*|[0-9]+\.[1-9][0-9]*", token_id):
-            continue  # a multiword range or an empty node
+        if not columns[1].strip():
+            raise PosattnError(f"{where}: empty FORM (an underscore word is written `_`)")
+        if re.fullmatch(r"[0-9]+\.[1-9][0-9]*", token_id):
+            continue  # an empty node
+        if re.fullmatch(r"[1-9][0-9]*-[1-9][0-9]*", token_id):
+            if open_range is not None:
+                reason = f"line {first_line + offset} starts another after word {expected_id - 1}"
+                _unfinished(open_range, reason)
+            first, last = map(int, token_id.split("-"))
+            if last <= first:
+                raise PosattnError(f"{where}: multiword token {token_id} covers fewer than 2 words")
+            if first != expected_id:
+                raise PosattnError(
+                    f"{where}: multiword token {token_id} where word {expected_id} was expected"
+                )
+            open_range = (token_id, last, where)
+            continue
         if not token_id.isdigit():
             raise PosattnError(f"{where}: ID {token_id!r} is not a word number, range or decimal")
         if int(token_id) != expected_id:
@@ -63,8 +83,15 @@ def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dic
             raise PosattnError(
                 f"{where}: word ID {token_id} where {expected_id} was expected{hint}"
             )
+        if columns[3].strip() in ("", "_"):
+            upos = "`_`" if columns[3].strip() else "empty"
+            raise PosattnError(f"{where}: UPOS {upos}: word {token_id} is not annotated")
+        if open_range is not None and open_range[1] == expected_id:
+            open_range = None
         expected_id += 1
         lines.append(first_line + offset)
+    if open_range is not None:
+        _unfinished(open_range, f"the sentence ends at word {expected_id - 1}")
     try:
         tokens = conllu.parse_token_and_metadata("\n".join(block))
     except conllu.exceptions.ParseException as error:
@@ -80,6 +107,16 @@ def _sentence(conllu: Any, path: Path, first_line: int, block: list[str]) -> dic
         "lines": lines,
         **_surface(tokens, [token["form"] for token in words]),
     }
+
+
+def _unfinished(open_range: tuple[str, int, str], reason: str) -> NoReturn:
+    """Refuse a multiword token whose words stop short of its range."""
+    token_id, last, where = open_range
+    first = token_id.split("-")[0]
+    raise PosattnError(
+        f"{where}: multiword token {token_id} must be followed by words {first} to {last}, "
+        f"but {reason}"
+    )
 
 
 def _feats(feats: dict[str, str] | None) -> str:

@@ -3,9 +3,16 @@ shares, and a lexicon learned from the training split for what is particular to 
 
 The rules: whitespace separates tokens; URLs, e-mail addresses, numbers (3.5, 1,000, 10:30,
 713-853-3989, 20th, 1970s), initialisms (U.S., W.), emoticons and runs of punctuation (!!!, ?!,
-...) are one token each; hyphens and other symbols are tokens of their own; a letter keeps its
-combining accents, an emoji its modifiers, joiners and flag halves. A clitic is split off into
-a word of its own inside a multiword token (UD's `3-4 don't` = do + n't).
+...) are one token each; hyphens and other symbols are tokens of their own. A clitic is split off
+into a word of its own inside a multiword token (UD's `3-4 don't` = do + n't).
+
+In every script a token ends where what a reader sees as one character (a grapheme cluster) ends:
+a letter keeps its combining marks (Devanagari vowel signs and viramas, Arabic harakat, Hebrew
+niqqud, Thai and Tamil vowels, Latin accents), a word its joiners (ZWNJ inside Persian words) and
+soft hyphens, an emoji its modifiers, joiners and flag halves. Invisible characters (controls and
+format characters: zero-width space, bidi marks, byte-order mark, ...) are never tokens of their
+own: between tokens they are skipped like spaces, though only real whitespace counts as a space
+after a token.
 
 Those rules are English. For any other language the tokenizer uses language-neutral rules
 (Unicode-aware: whitespace, punctuation, numbers, URLs, e-mail addresses; an elided word keeps
@@ -16,11 +23,16 @@ The lexicon (`TokenizerLexicon.learn`, built by training from the train split an
 model) adds what a rule cannot know: the strings the treebank keeps whole although the rules would
 split them (`Yahoo!`, `p.m.`, `:-)`), the prefixes it keeps on hyphenated words (`e-mail`,
 `non-human`), and its multiword tokens (`dont` = do + nt, `cannot` = can + not).
+
+Tokenizing takes time linear in the length of the text, however hostile. A rule that reads ahead
+through a run of characters and may fail at its end (an e-mail address, a domain) starts only
+where such a run starts: started again inside the run, it would read the same characters to fail
+the same way, and `a-a-a-...` would take time quadratic in its length. A phone number or a date
+has ten groups at most, so what it reads ahead is short.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,13 +40,23 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Literal
 
-_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-"""Combining marks: part of the letter before them (e + \u0301 is one letter)."""
-_CLUSTER = (
-    r"(?:[\U0001F1E6-\U0001F1FF]{2}"  # a flag: two regional indicators
-    rf"|\S(?:[{_MARKS}\ufe0e\ufe0f\U0001F3FB-\U0001F3FF]|\u200d\S)*)"  # modifiers, joiners
-)
-_WORD = rf"(?:\w[{_MARKS}]*)+"
+# `regex`, not `re`: its \w holds the combining marks of every script and the joiners ZWNJ and
+# ZWJ, and it knows grapheme clusters (\X) and the Unicode properties used below.
+import regex
+
+_W = r"\w\p{No}"
+"""Word characters (inside a set): letters, marks, digits and joiners, and the other numbers
+that `re` counted too (km², ½)."""
+_INVISIBLE = r"\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}"
+"""Characters nothing shows (inside a set): no token starts with one, no URL holds one."""
+_CLUSTER_REST = r"(?:[\p{GCB=Extend}\p{GCB=SpacingMark}]|\u200d\p{Extended_Pictographic}?)*"
+"""What continues the grapheme cluster of a token's last character (a mark, an emoji modifier,
+a joiner and the emoji it joins), whichever rule matched the token: the digit of a keycap emoji
+keeps its enclosing mark, a run of punctuation the accent on its last character."""
+_WORD = rf"(?>[{_W}]+(?:[\u00ad\u2060]+[{_W}]+)*)"
+"""A word; soft hyphens and word joiners inside it are part of it (EWT writes `basically` with a
+soft hyphen as one token). Atomic: nothing after a word could match what it gave back, and
+`regex` takes time quadratic in the number of repeats to back out of a long repeated group."""
 _ABBREVIATIONS = (
     "Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|vs|v|etc|e\\.g|i\\.e|Inc|Ltd|Co|Corp|Jan|Feb|Mar|Apr|Jun|Jul"
     "|Aug|Sep|Sept|Oct|Nov|Dec|approx|dept|est|Capt|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Ave|Blvd|Rd|Ft"
@@ -44,25 +66,37 @@ _EXTENSIONS = (
     "|jpeg|gif|png|vcf|url|exe|mp3|wav"
 )
 """Web domains and file types: `Space.com`, `Guaranty.doc` and `.doc` are one token each."""
+# Rules that read ahead and may fail at the end of what they read (see the module's docstring):
+# an e-mail address does not start inside a run of the characters of its local part, a domain or
+# file name not inside a dotted name. A phone number may (`nmemdrft8-7-01` in EWT: the word ends
+# in a digit), so it has ten groups at most instead, and a domain too: `regex` takes time
+# quadratic in the number of repeats to back out of a long repeated group.
+_URL = rf"""(?:https?://|www\.)[^\s{_INVISIBLE}<>"]+[^\s{_INVISIBLE}<>".,;:!?)\]']"""
+_EMAIL = rf"(?:mailto:)?(?<![{_W}.+%-])[{_W}.+%-]+@[{_W}-]+(?:\.[{_W}-]+)*"
+_DOMAIN = (
+    rf"(?<![{_W}-])(?<![{_W}-]\.)"
+    rf"(?i:[{_W}-]+(?:\.[{_W}-]+){{0,9}}\.(?:{_EXTENSIONS}))(?![{_W}])"
+)
+_PHONE = rf"\d+(?:-\d+){{1,9}}(?![{_W}-])"
 _RULES = rf"""
-      (?:https?://|www\.)[^\s<>"]+[^\s<>".,;:!?)\]'] # URLs, without a final full stop
-    | (?:mailto:)?[\w.+%-]+@[\w-]+(?:\.[\w-]+)*          # e-mail addresses, Rice@ENRON
-    | (?i:[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))(?!\w)  # Space.com Guaranty.doc
-    | (?i:\.(?:{_EXTENSIONS}))(?!\w)                     # .doc
+      {_URL}                                           # URLs, without a final full stop
+    | {_EMAIL}                                         # e-mail addresses, Rice@ENRON
+    | {_DOMAIN}                                        # Space.com Guaranty.doc
+    | (?i:\.(?:{_EXTENSIONS}))(?![{_W}])                # .doc
     | (?:[A-Za-z]\.){{2,}}                             # initialisms: U.S., a.m.
     | [A-Z]\.(?=\s+\S)                                 # an initial: George W. Bush
     | (?:{_ABBREVIATIONS})\.(?=\s+\S)                  # Mr. Dr. (a final full stop is its own)
     | [:;=8][-o']?[)(\][DPpO/\\|*3]+(?=\s|$)           # emoticons :) ;-( :P
     | \^_+\^ | <3
-    | \d+(?:-\d+)+(?![\w-])                            # phone numbers, dates: 713-853-3989
-    | \d{{1,2}}-[A-Za-z]{{3}}-\d{{2,4}}(?!\w)             # 01-Feb-02
-    | \d+(?:[.,:/]\d+)*(?:(?:st|nd|rd|th|s)(?!\w))?     # 3.5 1,000 10:30 20th 1970s
-    | ['’]\d\d(?!\w)                                   # '68
-    | (?<!\w)[A-Za-z]/[A-Za-z](?!\w)                    # b/c l/c
+    | {_PHONE}                                         # phone numbers, dates: 713-853-3989
+    | \d{{1,2}}-[A-Za-z]{{3}}-\d{{2,4}}(?![{_W}])         # 01-Feb-02
+    | \d+(?:[.,:/]\d+)*(?:(?:st|nd|rd|th|s)(?![{_W}]))?  # 3.5 1,000 10:30 20th 1970s
+    | ['’]\d\d(?![{_W}])                               # '68
+    | (?<![{_W}])[A-Za-z]/[A-Za-z](?![{_W}])            # b/c l/c
     | {_WORD}(?:['’]{_WORD})*                           # words, don't (clitics split later)
     | [.!?]{{2,}}                                      # ... ?! !!!
-    | [-=]{{2,}} | ([^\w\s])\1+                        # -- ==-- ** <<
-    | {_CLUSTER}                                       # anything else, one character each
+    | [-=]{{2,}} | ([^{_W}\s])\1+                      # -- ==-- ** <<
+    | \X                                               # anything else, one character each
 """
 _JOINERS = ("-", "'’")
 """Characters that join two words into one token in some languages and not in others (Dutch
@@ -70,31 +104,32 @@ keeps `X-boten` and `Harry's` whole; French splits `l'` + `homme`): learned per 
 two apostrophes as one (a treebank written with one says how the other is used)."""
 
 
-_INSIDE = re.compile(r"(?<=\w)[-'’](?=\w)")
+_INSIDE = regex.compile(rf"(?<=[{_W}])[-'’](?=[{_W}])")
 """A joiner with a word character on both sides."""
+_HYPHENATED = regex.compile(rf"[A-Za-z]+-[{_W}]+")
 
 
 def _neutral_rules(joiners: str) -> str:
     """The language-neutral rules; `joiners` keep the words on both sides of them one token."""
-    joined = rf"(?:[{re.escape(joiners)}]{_WORD})*" if joiners else ""
+    joined = rf"(?:[{regex.escape(joiners)}]{_WORD})*" if joiners else ""
     elided = "".join(c for c in "'’" if c not in joiners)
-    elision = rf"| {_WORD}[{elided}](?=\w)  # an elided word: l' d' qu'" if elided else ""
+    elision = rf"| {_WORD}[{elided}](?=[{_W}])  # an elided word: l' d' qu'" if elided else ""
     return rf"""
-      (?:https?://|www\.)[^\s<>"]+[^\s<>".,;:!?)\]'] # URLs, without a final full stop
-    | (?:mailto:)?[\w.+%-]+@[\w-]+(?:\.[\w-]+)*          # e-mail addresses
-    | (?i:[\w-]+(?:\.[\w-]+)*\.(?:{_EXTENSIONS}))(?!\w)  # Space.com Guaranty.doc
+      {_URL}                                           # URLs, without a final full stop
+    | {_EMAIL}                                         # e-mail addresses
+    | {_DOMAIN}                                        # Space.com Guaranty.doc
     | [:;=8][-o']?[)(\][DPpO/\\|*3]+(?=\s|$)           # emoticons :) ;-( :P
-    | \d+(?:[.,:/]\d+)*(?![\w{re.escape(joiners)}])      # 3,5 1.000 10:30
+    | \d+(?:[.,:/]\d+)*(?![{_W}{regex.escape(joiners)}])  # 3,5 1.000 10:30
     {elision}
     | {_WORD}{joined}                                  # words (joined ones too)
     | [.!?]{{2,}}                                      # ... ?! !!!
-    | [-=]{{2,}} | ([^\w\s])\1+                        # -- ==-- ** <<
-    | {_CLUSTER}                                       # anything else, one character each
+    | [-=]{{2,}} | ([^{_W}\s])\1+                      # -- ==-- ** <<
+    | \X                                               # anything else, one character each
 """
 
 
 TokenizerRules = Literal["english", "neutral"]
-_CLITIC = re.compile(r"^(.+?)(n['’]t|['’](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
+_CLITIC = regex.compile(r"^(.+?)(n['’]t|['’](?:s|re|ve|ll|d|m))$", regex.IGNORECASE)
 _DEFAULT_MULTIWORD = {"cannot": ("can", "not"), "gonna": ("gon", "na"), "wanna": ("wan", "na")}
 
 
@@ -188,12 +223,12 @@ class TokenizerLexicon:
         if joiners:  # the rules keep these now
             joined = cls(rules=rules, joiners=joiners)
             kept = {form for form in kept if len(_rule_tokens(form, joined)) > 1}
-        hyphenated = {form for form in kept if re.fullmatch(r"[A-Za-z]+-\w+", form)}
+        hyphenated = {form for form in kept if _HYPHENATED.fullmatch(form)}
         kept_prefix: Counter[str] = Counter()
         split_prefix: Counter[str] = Counter()
         for strings, counter in ((whole, kept_prefix), (pieces, split_prefix)):
             for string, n in strings.items():
-                if re.fullmatch(r"[A-Za-z]+-\w+", string):
+                if _HYPHENATED.fullmatch(string):
                     counter[string.split("-")[0].lower()] += n
         return cls(
             whole=frozenset(kept - hyphenated),
@@ -231,21 +266,39 @@ def _chunks(tokens: Sequence[WrittenToken]) -> list[list[str]]:
 @lru_cache(maxsize=8)
 def _pattern(
     whole: frozenset[str], prefixes: frozenset[str], rules: TokenizerRules, joiners: str
-) -> re.Pattern[str]:
+) -> regex.Pattern[str]:
     """The rules, preceded by the learned strings (longest first) and hyphenated prefixes."""
     # A learned string is a whole token, never the start of a longer one (U. in U.S.); one
     # ending in a full stop is not at the end of the text, where the stop is a token of its own.
-    learned = sorted(whole, key=len, reverse=True)
-    alternatives = [re.escape(s) + (r"(?=\s+\S)" if s[-1] == "." else r"(?!\w)") for s in learned]
+    by_first: defaultdict[str, list[str]] = defaultdict(list)
+    for string in sorted(whole, key=len, reverse=True):
+        by_first[string[0]].append(string)
+    # Grouped by first character: where a token starts, one test rules out all groups but one
+    # (EWT teaches hundreds of strings; an alternative each made tokenizing a third slower).
+    alternatives = [
+        regex.escape(first)
+        + "(?:"
+        + "|".join(
+            regex.escape(s[1:]) + (r"(?=\s+\S)" if s[-1] == "." else rf"(?![{_W}])")
+            for s in strings
+        )
+        + ")"
+        for first, strings in sorted(by_first.items())
+    ]
     if prefixes:
-        choices = "|".join(map(re.escape, sorted(prefixes, key=len, reverse=True)))
+        choices = "|".join(map(regex.escape, sorted(prefixes, key=len, reverse=True)))
         alternatives.append(rf"(?i:{choices})-{_WORD}")
     head = "|".join(alternatives)
     rest = _RULES if rules == "english" else _neutral_rules(joiners)
-    return re.compile(f"(?:{head})|{rest}" if head else rest, re.VERBOSE)
+    rules_pattern = f"(?:{head})|{rest}" if head else rest
+    # No token starts with a space or an invisible character, none ends inside a grapheme
+    # cluster; VERSION0 is `re`'s syntax, whatever a program sets `regex.DEFAULT_VERSION` to.
+    return regex.compile(
+        rf"(?![\s{_INVISIBLE}])(?:{rules_pattern}){_CLUSTER_REST}", regex.VERBOSE | regex.VERSION0
+    )
 
 
-def _rule_tokens(text: str, lexicon: TokenizerLexicon) -> list[re.Match[str]]:
+def _rule_tokens(text: str, lexicon: TokenizerLexicon) -> list[regex.Match[str]]:
     pattern = _pattern(lexicon.whole, lexicon.prefixes, lexicon.rules, lexicon.joiners)
     return list(pattern.finditer(text))
 
@@ -274,7 +327,9 @@ def tokenize_text(text: str, lexicon: TokenizerLexicon | None = None) -> list[Te
         end = match.end()
         following = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         form = match.group()
-        space_after = following > end or following == len(text)
+        # What lies between two tokens is whitespace or invisible characters; these alone (a
+        # zero-width space between Thai words) are no space.
+        space_after = following == len(text) or any(map(str.isspace, text[end:following]))
         tokens.append(TextToken(form, _words(form, lexicon), match.start(), end, space_after))
     return tokens
 

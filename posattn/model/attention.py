@@ -33,8 +33,10 @@ def scaled_dot_product(
     if bias is not None:
         scores = scores + bias
     scores = scores.masked_fill(~keep, float("-inf"))
-    weights = scores.softmax(dim=-1)  # each row sums to 1 over the real tokens
-    return F.dropout(weights, dropout) @ values, weights
+    # Each row sums to 1 over the real tokens; in float32 also when the model runs in bfloat16,
+    # since these weights are what people look at.
+    weights = scores.float().softmax(dim=-1)
+    return F.dropout(weights, dropout).to(values.dtype) @ values, weights
 
 
 def allowed_keys(

@@ -8,14 +8,16 @@ the device it lives on, so callers give it sentences and nothing else.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import torch
 
-from posattn.config import Config
+from posattn.config import Config, ModelConfig
 from posattn.data.batching import IGNORE_INDEX, Batch, bucket_batches, make_batch, spell
 from posattn.data.tokenizer import TextToken, tokenize_text
 from posattn.data.vocab import Vocabularies, normalize_word
@@ -46,33 +48,56 @@ class Token:
 
 @dataclass
 class TaggedSentence:
+    """A tagged sentence. Its `Token` objects (and the `surface` of a sentence given as tokens)
+    are made when first read: writing a corpus out needs only the forms and the tags, and an
+    object per token cost as much as a quarter of the tagging time."""
+
     text: str
     """The sentence as it was given (tokens joined by spaces if it came tokenised)."""
-    tokens: list[Token]
-    """Its syntactic words, tagged."""
-    surface: list[TextToken]
-    """How the words were written: the tokens of the text, each with its words (several for a
-    multiword token, `don't` = do + n't) and whether a space follows it."""
+    forms: list[str]
+    """Its syntactic words."""
+    prediction: Prediction
+    """What the model gave them: a tag each, its probability, the other targets' labels."""
+    written: list[TextToken] | None = None
+    """How the words were written (see `surface`); None for a sentence given as tokens."""
+
+    @property
+    def tags(self) -> list[str]:
+        return self.prediction.tags
+
+    @cached_property
+    def tokens(self) -> list[Token]:
+        """Its syntactic words, tagged."""
+        labels = [self.prediction.targets.get(name) for name in ("xpos", "feats")]
+        return [
+            Token(
+                form,
+                tag,
+                probability,
+                *(None if target is None else target[index] for target in labels),
+            )
+            for index, (form, tag, probability) in enumerate(
+                zip(self.forms, self.prediction.tags, self.prediction.probabilities, strict=True)
+            )
+        ]
+
+    @cached_property
+    def surface(self) -> list[TextToken]:
+        """How the words were written: the tokens of the text, each with its words (several for
+        a multiword token, `don't` = do + n't) and whether a space follows it."""
+        return self.written if self.written is not None else _given_tokens(self.forms)
 
     def __iter__(self) -> Iterator[Token]:
         return iter(self.tokens)
 
     def __len__(self) -> int:
-        return len(self.tokens)
+        return len(self.forms)
 
     def __getitem__(self, index: int) -> Token:
         return self.tokens[index]
 
-    @property
-    def forms(self) -> list[str]:
-        return [token.form for token in self.tokens]
-
-    @property
-    def tags(self) -> list[str]:
-        return [token.upos for token in self.tokens]
-
     def __str__(self) -> str:
-        return " ".join(f"{token.form}/{token.upos}" for token in self.tokens)
+        return " ".join(f"{form}/{tag}" for form, tag in zip(self.forms, self.tags, strict=True))
 
 
 @dataclass
@@ -80,6 +105,15 @@ class Document:
     """Tagged sentences, in the order they were given."""
 
     sentences: list[TaggedSentence]
+
+    def __iter__(self) -> Iterator[TaggedSentence]:
+        return iter(self.sentences)
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def __getitem__(self, index: int) -> TaggedSentence:
+        return self.sentences[index]
 
     def __str__(self) -> str:
         return "\n".join(str(sentence) for sentence in self.sentences)
@@ -95,12 +129,22 @@ def windows(length: int, size: int) -> list[tuple[int, int]]:
     return [(start, start + size) for start in starts]
 
 
-def _most_central(position: int, spans: list[tuple[int, int]]) -> int:
-    """The span in which `position` has the most context on its shorter side."""
-    return max(
-        range(len(spans)),
-        key=lambda i: min(position - spans[i][0], spans[i][1] - 1 - position),
-    )
+def most_central(length: int, spans: list[tuple[int, int]]) -> list[int]:
+    """For each position, the span (of `windows`) in which it has the most context on its
+    shorter side, the first such span on a tie. The spans are sorted and the best one only ever
+    moves forward with the position, so one pass finds them all: time linear in `length`."""
+
+    def room(position: int, span: tuple[int, int]) -> int:
+        return min(position - span[0], span[1] - 1 - position)
+
+    best, chosen = 0, []
+    for position in range(length):
+        while best + 1 < len(spans) and room(position, spans[best + 1]) > room(
+            position, spans[best]
+        ):
+            best += 1
+        chosen.append(best)
+    return chosen
 
 
 @contextmanager
@@ -147,6 +191,10 @@ def predict(
             "this model attends along gold dependency trees (model.attention_graph): it can "
             "evaluate treebank files, not tag raw text"
         )
+    if cache is not None and heads is None:
+        cache.add(
+            tagger, vocabs, [form for sentence in sentences for form in sentence], max_word_length
+        )
     size = min(max_tokens, tagger.max_length or max_tokens)
     spans_of = [windows(len(sentence), size) for sentence in sentences]
     pieces = [(i, a, b) for i, spans in enumerate(spans_of) for a, b in spans]
@@ -186,8 +234,7 @@ def predict(
             results.append(outputs[0])
             continue
         merged = Prediction([], [], {name: [] for name in outputs[0].targets})
-        for position in range(len(sentence)):
-            best = _most_central(position, spans)
+        for position, best in enumerate(most_central(len(sentence), spans)):
             at = position - spans[best][0]
             merged.tags.append(outputs[best].tags[at])
             merged.probabilities.append(outputs[best].probabilities[at])
@@ -209,6 +256,8 @@ class FormCache:
     step). Building a batch is then a dictionary lookup per token and one gather per batch."""
 
     def __init__(self, limit: int = 200_000) -> None:
+        self.lock = threading.Lock()
+        """Held while the cache is read or grown: threads tagging with one model share it."""
         self.limit = limit
         """Forgotten all at once beyond this many forms, so memory stays bounded."""
         self.rows: dict[str, int] = {}
@@ -225,20 +274,49 @@ class FormCache:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The word ids (types,) and character vectors (types, dim) of `forms`, computing only
         those of forms not seen before."""
+        with self.lock:
+            self._add_new(forms, tagger, vocabs, max_word_length)
+            rows = torch.tensor([self.rows[form] for form in forms], dtype=torch.long)
+            return self.word_ids[rows], self.vectors[rows]
+
+    @torch.inference_mode()
+    def add(
+        self, tagger: Tagger, vocabs: Vocabularies, forms: list[str], max_word_length: int
+    ) -> None:
+        """Compute the forms not seen before now, all together (before a text's batches are
+        tagged, so that its first pass is not one small computation per batch)."""
+        with self.lock:
+            self._add_new(forms, tagger, vocabs, max_word_length)
+
+    def _add_new(
+        self, forms: list[str], tagger: Tagger, vocabs: Vocabularies, max_word_length: int
+    ) -> None:
         new = list(dict.fromkeys(form for form in forms if form not in self.rows))
         if len(self.rows) + len(new) > self.limit:
             self.rows.clear()
             new = list(dict.fromkeys(forms))
         if new:
             self._add(new, tagger, vocabs, max_word_length)
-        rows = torch.tensor([self.rows[form] for form in forms], dtype=torch.long)
-        return self.word_ids[rows], self.vectors[rows]
 
     def _add(
         self, forms: list[str], tagger: Tagger, vocabs: Vocabularies, max_word_length: int
     ) -> None:
+        # Forms of one length at a time, at most 1,024: the character encoder then reads no
+        # padding, which made the BiLSTM a third faster (same vectors to 1e-6).
+        by_length: dict[int, list[str]] = {}
+        for form in forms:
+            by_length.setdefault(min(len(form), max_word_length), []).append(form)
+        groups = [
+            group[i : i + 1024] for group in by_length.values() for i in range(0, len(group), 1024)
+        ]
         device = next(tagger.parameters()).device
-        vectors = tagger.embedding.chars(spell(forms, vocabs.chars, max_word_length).to(device))
+        vectors = torch.cat(
+            [
+                tagger.embedding.chars(spell(group, vocabs.chars, max_word_length).to(device))
+                for group in groups
+            ]
+        )  # (forms, dim)
+        forms = [form for group in groups for form in group]
         ids = [vocabs.words.index(normalize_word(form)) for form in forms]
         first = len(self.rows)
         needed = first + len(forms)
@@ -358,6 +436,19 @@ class AttentionMap:
         )
 
 
+def check_attention_view(config: ModelConfig, layer: int | None, head: int | None) -> None:
+    """Refuse, before any work, to show the attention of a model that has none, or a layer or
+    head it does not have."""
+    if config.encoder != "attention":
+        raise PosattnError(f"this model's encoder is {config.encoder}: it has no attention to show")
+    if config.attention_graph:
+        raise PosattnError("this model attends along gold dependency trees: it cannot tag text")
+    if layer is not None and not 1 <= layer <= config.layers:
+        raise PosattnError(f"layer={layer}: this model has layers 1 to {config.layers}")
+    if head is not None and not 1 <= head <= config.heads:
+        raise PosattnError(f"head={head}: this model has heads 1 to {config.heads}")
+
+
 def attention_maps(
     tagger: Tagger,
     vocabs: Vocabularies,
@@ -369,22 +460,15 @@ def attention_maps(
 ) -> list[list[AttentionMap]]:
     """The attention weights of one sentence, one row of maps per layer (or only `layer`), each
     row all heads (or only `head`, or their average)."""
-    if tagger.config.encoder != "attention":
-        raise PosattnError(
-            f"this model's encoder is {tagger.config.encoder}: it has no attention to show"
-        )
-    if tagger.config.attention_graph:
-        raise PosattnError("this model attends along gold dependency trees: it cannot tag text")
+    check_attention_view(tagger.config, layer, head)
+    if not tokens:
+        raise PosattnError("attention of an empty sentence: there is nothing to show")
     if len(tokens) > MAX_SHOWN_TOKENS:
         raise PosattnError(
-            f"--attention shows sentences of up to {MAX_SHOWN_TOKENS} tokens; this one has "
-            f"{len(tokens)}"
+            f"attention is shown for sentences of up to {MAX_SHOWN_TOKENS} tokens; this one "
+            f"has {len(tokens)}"
         )
     layers, heads = tagger.config.layers, tagger.config.heads
-    if layer is not None and not 1 <= layer <= layers:
-        raise PosattnError(f"--layer {layer}: this model has layers 1 to {layers}")
-    if head is not None and not 1 <= head <= heads:
-        raise PosattnError(f"--head {head}: this model has heads 1 to {heads}")
     tagger.eval()
     device = next(tagger.parameters()).device
     batch = make_batch([tokens], vocabs, None, max_word_length).to(device)
@@ -421,8 +505,16 @@ class LoadedModel:
     meta: dict[str, Any]
     """The model file's header: format, version, metrics, ..."""
     device: torch.device
+    dtype: torch.dtype = torch.float32
+    """What the network tags in (see `model.precision`)."""
     cache: FormCache = field(default_factory=FormCache)
     """What the model makes of each form seen so far (see `FormCache`)."""
+
+    @property
+    def sha256(self) -> str:
+        """What identifies the model: its file's header checksum (which covers the tensors),
+        or the tensors' checksum for a file saved before headers had one."""
+        return str(self.meta.get("sha256") or self.meta["tensors_sha256"])
 
     @property
     def needs_trees(self) -> bool:
@@ -468,24 +560,19 @@ class LoadedModel:
     def tag(self, sentences: Sequence[str | Sequence[str]]) -> Document:
         """Tag sentences given as raw text (one string each, tokenised like the model's
         treebank) or as lists of tokens."""
-        texts = [s if isinstance(s, str) else " ".join(s) for s in sentences]
-        surfaces = [self.tokenize(s) if isinstance(s, str) else _given_tokens(s) for s in sentences]
-        words = [[w for token in surface for w in token.words] for surface in surfaces]
-        tagged = []
-        for text, surface, forms, prediction in zip(
-            texts, surfaces, words, self.predict(words), strict=True
-        ):
-            tokens = [
-                Token(form, tag, chance)
-                for form, tag, chance in zip(
-                    forms, prediction.tags, prediction.probabilities, strict=True
+        written = [self.tokenize(s) if isinstance(s, str) else None for s in sentences]
+        words = [
+            list(s) if surface is None else [w for token in surface for w in token.words]
+            for s, surface in zip(sentences, written, strict=True)
+        ]
+        return Document(
+            [
+                TaggedSentence(s if isinstance(s, str) else " ".join(s), forms, tags, surface)
+                for s, forms, tags, surface in zip(
+                    sentences, words, self.predict(words), written, strict=True
                 )
             ]
-            for name, labels in prediction.targets.items():
-                for token, label in zip(tokens, labels, strict=True):
-                    setattr(token, name, label)
-            tagged.append(TaggedSentence(text, tokens, surface))
-        return Document(tagged)
+        )
 
     def attention_maps(
         self,

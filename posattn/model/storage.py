@@ -1,10 +1,12 @@
 """A trained model on disk: one safetensors file, and a JSON copy of its header for people.
 
 The safetensors file holds the weights (no pickle, so loading runs no code) and, in its header,
-everything else: the config, the vocabularies, the posattn version, the training metrics and the
-SHA-256 of the tensors, so a truncated or altered file is refused. One file, written atomically,
-so a crash at any moment leaves the old model or the new one, never half of one or a mismatched
-pair. Training checkpoints are saved with the same `save_tensors` / `load_tensors`.
+everything else: the config, the vocabularies, the posattn version, the training metrics, the
+SHA-256 of the tensors and a SHA-256 of the header itself (which includes the tensors' one), so
+a truncated file, or one altered anywhere — a weight, a tag name, the order of the tags — is
+refused. One file, written atomically, so a crash at any moment leaves the old model or the new
+one, never half of one or a mismatched pair. Training checkpoints are saved with the same
+`save_tensors` / `load_tensors`.
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ from typing import Any
 
 import torch
 
-from posattn import __version__
+from posattn.catalog import HEADER_KEY, parse_header
 from posattn.config import Config, config_to_dict, saved_config
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.files import atomic_write_bytes, atomic_write_json
 from posattn.model.inference import LoadedModel
+from posattn.model.precision import Precision, resolve
 from posattn.model.tagger import Tagger
 from posattn.run_folder import RunFolder
+from posattn.version import __version__
 
-FORMAT_VERSION = 2
-HEADER_KEY = "posattn"
+FORMAT_VERSION = 3
+"""3: the header carries a digest of itself (`sha256`); 2 (read too): of the tensors only."""
+READABLE_FORMATS = (2, FORMAT_VERSION)
 
 
 def tensors_sha256(tensors: dict[str, torch.Tensor]) -> str:
@@ -40,27 +45,35 @@ def tensors_sha256(tensors: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
+def header_sha256(header: dict[str, Any]) -> str:
+    """A digest of everything in the header but itself, independent of key order and spacing."""
+    rest = {key: value for key, value in header.items() if key != "sha256"}
+    canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def save_tensors(path: Path, tensors: dict[str, torch.Tensor], header: dict[str, Any]) -> None:
-    """Tensors plus a JSON header (with the tensors' checksum) in one atomically written file."""
+    """Tensors plus a JSON header in one atomically written file; the header gets the tensors'
+    checksum and then its own."""
     from safetensors.torch import save
 
     tensors = {name: t.detach().cpu().contiguous() for name, t in tensors.items()}
     header = {**header, "tensors_sha256": tensors_sha256(tensors)}
+    header["sha256"] = header_sha256(header)
     atomic_write_bytes(path, save(tensors, metadata={HEADER_KEY: json.dumps(header)}))
 
 
 def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """What `save_tensors` wrote, checked: a file that is not safetensors (a pickle, say), is
-    truncated, or whose tensors do not match the recorded checksum is refused."""
+    truncated, or whose tensors or header do not match their recorded checksums is refused (a
+    file written before headers had a checksum of their own is checked by its tensors')."""
     from safetensors import SafetensorError
     from safetensors.torch import load
 
     try:
         data = path.read_bytes()
         tensors = load(data)
-        # The format: an 8-byte little-endian length, then that many bytes of JSON header.
-        size = int.from_bytes(data[:8], "little")
-        header = json.loads(json.loads(data[8 : 8 + size])["__metadata__"][HEADER_KEY])
+        header = parse_header(data)
     except (SafetensorError, KeyError, TypeError, ValueError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise PosattnError(
@@ -68,8 +81,10 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         ) from None
     except OSError as error:
         raise PosattnError(f"{path}: cannot read ({error.strerror})") from None
-    if not isinstance(header, dict) or tensors_sha256(tensors) != header.get("tensors_sha256"):
+    if tensors_sha256(tensors) != header.get("tensors_sha256"):
         raise PosattnError(f"{path}: the tensors do not match their recorded checksum (altered?)")
+    if "sha256" in header and header_sha256(header) != header["sha256"]:
+        raise PosattnError(f"{path}: the header does not match its recorded checksum (altered?)")
     return tensors, header
 
 
@@ -98,8 +113,13 @@ def _current_names(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     }
 
 
-def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
-    """A model from its file, or from a run folder holding one."""
+def load_model(
+    path: Path, device: torch.device | str = "cpu", precision: Precision = "float32"
+) -> LoadedModel:
+    """A model from its file, or from a run folder holding one, ready to tag in `precision`
+    (see `model.precision`)."""
+    if not path.exists():
+        raise PosattnError(f"{path}: no such model file or run folder")
     weights_path = RunFolder(path).model if path.is_dir() else path
     if not weights_path.is_file():
         raise PosattnError(
@@ -107,11 +127,14 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
             "train one with `posattn train` or pass --model DIR"
         )
     tensors, meta = load_tensors(weights_path)
-    if meta.get("format") != FORMAT_VERSION:
+    if meta.get("format") not in READABLE_FORMATS:
         raise PosattnError(
             f"{weights_path}: model format {meta.get('format')!r}, this posattn "
-            f"({__version__}) reads format {FORMAT_VERSION}; retrain it with this version"
+            f"({__version__}) reads formats {', '.join(map(str, READABLE_FORMATS))}; retrain "
+            "it with this version"
         )
+    if meta["format"] >= 3 and "sha256" not in meta:
+        raise PosattnError(f"{weights_path}: the header has lost its checksum (altered?)")
     try:
         config = saved_config(meta["config"])
         vocabs = Vocabularies.from_json(meta["vocabularies"])
@@ -121,5 +144,6 @@ def load_model(path: Path, device: torch.device | str = "cpu") -> LoadedModel:
         text = str(error).strip()
         reason = text.replace("\n", " ")[:300] if text else repr(error)
         raise PosattnError(f"{weights_path}: model does not load ({reason})") from None
-    tagger.to(device).eval()
-    return LoadedModel(tagger, vocabs, config, meta, torch.device(device))
+    dtype = resolve(precision, torch.device(device))
+    tagger.to(device).eval().run_in(dtype)
+    return LoadedModel(tagger, vocabs, config, meta, torch.device(device), dtype)

@@ -88,6 +88,15 @@ class Tagger(nn.Module):
             {name: nn.Linear(config.d_model, sizes[name]) for name in config.targets[1:]}
         )
 
+    def run_in(self, dtype: torch.dtype) -> Tagger:
+        """Tag in `dtype` (see `model.precision`): the network in it, the character encoder and
+        the CRF in float32. For tagging only: training is float32."""
+        self.to(dtype)
+        self.embedding.chars.float()
+        if self.crf is not None:
+            self.crf.float()
+        return self
+
     @property
     def max_length(self) -> int | None:
         """The longest sentence this model can tag, or None for no limit."""
@@ -108,7 +117,7 @@ class Tagger(nn.Module):
             words = torch.where(drop & batch.mask, torch.ones_like(words), words)
         x = self.embedding(words, batch.types, batch.type_chars, batch.spelling)  # (b, seq, d)
         if self.config.position == "sinusoidal":
-            x = x + sinusoidal(x.size(1), x.size(2), x.device)
+            x = x + sinusoidal(x.size(1), x.size(2), x.device).to(x.dtype)
         elif self.learned_positions is not None:
             x = x + self.learned_positions(x.size(1))
         x = self.input_dropout(x)
@@ -156,7 +165,7 @@ class Tagger(nn.Module):
         """Tag probabilities (batch, seq, tags), and the chosen label ids (batch, seq) of each
         other target."""
         hidden, _ = self.encode(batch)  # (batch, seq, d_model)
-        logits = self.classifier(hidden)  # (batch, seq, tags)
+        logits = self.classifier(hidden).float()  # (batch, seq, tags); probabilities in float32
         chosen = {
             name: classifier(hidden).argmax(dim=-1)
             for name, classifier in self.target_classifiers.items()

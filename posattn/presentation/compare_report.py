@@ -13,9 +13,8 @@ from posattn.presentation import plots
 def write_report(suite: Suite, budget: str, outcomes: list[Outcome], output: Path) -> Path:
     """results.json, REPORT.md and the plots; returns the path of REPORT.md."""
     summaries = summarize(suite, outcomes)
-    runs = [asdict(o) for o in outcomes]
-    for run in runs:  # token-by-token results stay in each run's outcome.json
-        run["metrics"].pop("test_correct", None)
+    # Token-by-token results stay in each run's outcome.json.
+    runs = [o.to_json(with_test_correct=False) for o in outcomes]
     atomic_write_json(
         output / "results.json",
         {
@@ -45,7 +44,7 @@ def write_report(suite: Suite, budget: str, outcomes: list[Outcome], output: Pat
 
 def treebank_of(outcomes: list[Outcome]) -> str:
     """The treebank the variants were measured on (as its files name it)."""
-    names = {o.metrics.get("treebank", "?") for o in outcomes if o.measured}
+    names = {o.measurement.treebank for o in outcomes if o.measured}
     return ", ".join(sorted(names)) or "?"
 
 
@@ -94,9 +93,9 @@ def markdown_report(
     return "\n".join(lines) + "\n"
 
 
-def _spread(summary: VariantSummary, key: str) -> str:
-    mean, std = 100 * summary.mean[key], 100 * summary.std[key]
-    return f"{mean:.2f} ± {std:.2f}" if len(summary.seeds) > 1 else f"{mean:.2f}"
+def _spread(mean: float, std: float, seeds: int) -> str:
+    """An accuracy's mean over the seeds, and its spread where there are several."""
+    return f"{100 * mean:.2f} ± {100 * std:.2f}" if seeds > 1 else f"{100 * mean:.2f}"
 
 
 def _summary_table(summaries: list[VariantSummary]) -> list[str]:
@@ -108,10 +107,13 @@ def _summary_table(summaries: list[VariantSummary]) -> list[str]:
     for s in summaries:
         test = s.paired
         paired = f"{test.better:,} / {test.worse:,} | {test.shown_p}" if test else "(reference) |"
+        mean, std, seeds = s.mean, s.std, len(s.seeds)
         lines.append(
-            f"| {s.name} | {len(s.seeds)} | {_spread(s, 'dev_accuracy')} | "
-            f"{_spread(s, 'test_accuracy')} | {_spread(s, 'test_ambiguous_accuracy')} | "
-            f"{_spread(s, 'test_oov_accuracy')} | {s.train_minutes:.1f} | {paired} |"
+            f"| {s.name} | {seeds} | {_spread(mean.dev_accuracy, std.dev_accuracy, seeds)} | "
+            f"{_spread(mean.test_accuracy, std.test_accuracy, seeds)} | "
+            f"{_spread(mean.test_ambiguous_accuracy, std.test_ambiguous_accuracy, seeds)} | "
+            f"{_spread(mean.test_oov_accuracy, std.test_oov_accuracy, seeds)} | "
+            f"{s.train_minutes:.1f} | {paired} |"
         )
     return lines
 
@@ -127,12 +129,12 @@ def _results_table(outcomes: list[Outcome]) -> list[str]:
             detail = (o.error or "").replace("|", "/") if o.status == "failed" else "not run yet"
             lines.append(f"| {o.label} | {o.claim} | {o.status}: {detail} ||||||| ")
             continue
-        m = o.metrics
+        m = o.measurement
         lines.append(
-            f"| {o.label} | {o.claim} | {_percent(m['dev_accuracy'])} | "
-            f"{_percent(m['test_accuracy'])} | {_percent(m['test_ambiguous_accuracy'])} | "
-            f"{_percent(m['test_oov_accuracy'])} | {m['parameters']:,} | "
-            f"{o.train_minutes or 0:.1f} | {m['tagging_tokens_per_second']:,.0f} |"
+            f"| {o.label} | {o.claim} | {_percent(m.dev.accuracy)} | "
+            f"{_percent(m.test.accuracy)} | {_percent(m.test.ambiguous_accuracy)} | "
+            f"{_percent(m.test.oov_accuracy)} | {m.parameters:,} | "
+            f"{o.train_minutes or 0:.1f} | {m.tagging_tokens_per_second:,.0f} |"
         )
     return lines
 
@@ -141,10 +143,11 @@ def _sentence_table(sentence: Sentence, outcomes: list[Outcome]) -> list[str]:
     expected = sentence.expected or []
     lines = ["| variant | tags |", "|---|---|", f"| (expected) | {' '.join(expected) or '-'} |"]
     for o in (o for o in outcomes if o.measured):
-        if sentence.text not in o.metrics["tags"]:
+        tagged = o.measurement.tags.get(sentence.text)
+        if tagged is None:
             lines.append(f"| {o.label} | (needs a dependency tree: cannot tag raw text) |")
             continue
-        tags = o.metrics["tags"][sentence.text].split()
+        tags = tagged.split()
         wrong = [i < len(expected) and tag != expected[i] for i, tag in enumerate(tags)]
         marked = [f"**{t}**" if w else t for t, w in zip(tags, wrong, strict=True)]
         lines.append(f"| {o.label} | {' '.join(marked)} |")

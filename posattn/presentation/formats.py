@@ -23,42 +23,53 @@ def _others(token: Token) -> list[str]:
     return [label for label in (token.xpos, token.feats) if label is not None]
 
 
+def _other_labels(sentence: TaggedSentence) -> list[list[str]]:
+    """The labels of each other target the model predicts, XPOS then FEATS, a list each."""
+    targets = sentence.prediction.targets
+    return [targets[name] for name in ("xpos", "feats") if name in targets]
+
+
 def to_tsv(sentence: TaggedSentence, number: int) -> str:
     """One `form<TAB>tag` line per token (then XPOS and FEATS, if the model predicts them), a
     blank line after each sentence."""
-    return "".join("\t".join([t.form, t.upos, *_others(t)]) + "\n" for t in sentence) + "\n"
+    columns = zip(sentence.forms, sentence.tags, *_other_labels(sentence), strict=True)
+    return "".join("\t".join(row) + "\n" for row in columns) + "\n"
 
 
 def to_conllu(sentence: TaggedSentence, number: int) -> str:
     """UD's format: a multiword token as a range line (`3-4 don't`) before its words, and
     `SpaceAfter=No` where no space follows a token, so `# text` can be rebuilt from them."""
     lines = [f"# sent_id = {number}", f"# text = {' '.join(sentence.text.split())}"]
-    words = iter(enumerate(sentence, start=1))
+    targets = sentence.prediction.targets
+    no_labels = ["_"] * len(sentence)
+    xpos, feats = targets.get("xpos", no_labels), targets.get("feats", no_labels)
+    word = 0  # the 0-based index of the next word
     for token in sentence.surface:
         misc = "_" if token.space_after else "SpaceAfter=No"
-        parts = [next(words) for _ in token.words]
-        first, last = parts[0][0], parts[-1][0]
-        if len(parts) > 1:
-            lines.append(f"{first}-{last}\t{token.form}\t_\t_\t_\t_\t_\t_\t_\t{misc}")
-        for index, word in parts:
-            word_misc = misc if len(parts) == 1 else "_"
-            xpos, feats = word.xpos or "_", word.feats or "_"
+        if len(token.words) > 1:
             lines.append(
-                f"{index}\t{word.form}\t_\t{word.upos}\t{xpos}\t{feats}\t_\t_\t_\t{word_misc}"
+                f"{word + 1}-{word + len(token.words)}\t{token.form}\t_\t_\t_\t_\t_\t_\t_\t{misc}"
             )
+        word_misc = misc if len(token.words) == 1 else "_"
+        for at in range(word, word + len(token.words)):
+            lines.append(
+                f"{at + 1}\t{sentence.forms[at]}\t_\t{sentence.tags[at]}\t{xpos[at]}\t{feats[at]}"
+                f"\t_\t_\t_\t{word_misc}"
+            )
+        word += len(token.words)
     return "\n".join(lines) + "\n\n"
 
 
 def to_json(sentence: TaggedSentence, number: int) -> str:
+    prediction = sentence.prediction
     record: dict[str, list[Any]] = {
         "tokens": sentence.forms,
         "tags": sentence.tags,
-        "probabilities": [round(t.probability, 4) for t in sentence],
+        "probabilities": [round(p, 4) for p in prediction.probabilities],
     }
     for name in ("xpos", "feats"):
-        labels = [getattr(t, name) for t in sentence]
-        if labels and all(label is not None for label in labels):
-            record[name] = labels
+        if name in prediction.targets and sentence.forms:
+            record[name] = prediction.targets[name]
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 

@@ -1,17 +1,28 @@
 """Pictures, drawn with matplotlib's object API on the headless Agg canvas (no display, no pyplot
-global state); each function returns PNG bytes for the caller to write atomically."""
+global state); each function returns PNG bytes for the caller to write atomically.
+
+matplotlib is imported when the first picture is drawn, not with this module: loading a model
+and tagging (which import the modules that draw) never need it, and it costs half a second.
+"""
 
 from __future__ import annotations
 
 import io
 from typing import TYPE_CHECKING
 
-from matplotlib import colormaps
-from matplotlib.figure import Figure
-
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from matplotlib.figure import Figure
+
     from posattn.comparison import Outcome, VariantSummary
     from posattn.model.inference import AttentionMap
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
 
 
 def _png(figure: Figure) -> bytes:
@@ -22,16 +33,17 @@ def _png(figure: Figure) -> bytes:
 
 def accuracy_bars(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
     """Test accuracy overall, on ambiguous words and on unknown words, one bar per variant."""
-    panels = [
-        ("test_accuracy", "all tokens"),
-        ("test_ambiguous_accuracy", "ambiguous words"),
-        ("test_oov_accuracy", "unknown words"),
+    tests = [o.measurement.test for o in outcomes]
+    panels: list[tuple[str, list[float | None]]] = [
+        ("all tokens", [t.accuracy for t in tests]),
+        ("ambiguous words", [t.ambiguous_accuracy for t in tests]),
+        ("unknown words", [t.oov_accuracy for t in tests]),
     ]
     names = [o.label for o in outcomes]
-    figure = Figure(figsize=(13, 0.45 * len(names) + 1.6))
+    figure = _figure(13, 0.45 * len(names) + 1.6)
     axes = figure.subplots(1, len(panels), sharey=True)
-    for axis, (key, title) in zip(axes, panels, strict=True):
-        values = [100 * (o.metrics[key] or 0.0) for o in outcomes]
+    for axis, (title, accuracies) in zip(axes, panels, strict=True):
+        values = [100 * (a or 0.0) for a in accuracies]  # no such words: a bar of 0
         bars = axis.barh(names, values, color="tab:blue")
         axis.bar_label(bars, fmt="%.1f", padding=2, fontsize=8)
         low = min(values)
@@ -46,9 +58,9 @@ def accuracy_bars(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
 def summary_bars(summaries: list[VariantSummary], budget: str, treebank: str, seeds: int) -> bytes:
     """Mean test accuracy per variant, with the standard deviation over seeds as error bars."""
     names = [s.name for s in summaries]
-    means = [100 * s.mean["test_accuracy"] for s in summaries]
-    errors = [100 * s.std["test_accuracy"] for s in summaries]
-    figure = Figure(figsize=(8, 0.45 * len(names) + 1.6))
+    means = [100 * s.mean.test_accuracy for s in summaries]
+    errors = [100 * s.std.test_accuracy for s in summaries]
+    figure = _figure(8, 0.45 * len(names) + 1.6)
     axis = figure.subplots()
     bars = axis.barh(names, means, xerr=errors, color="tab:blue", capsize=3)
     axis.bar_label(bars, fmt="%.2f", padding=4, fontsize=8)
@@ -62,16 +74,13 @@ def summary_bars(summaries: list[VariantSummary], budget: str, treebank: str, se
 
 def accuracy_against_cost(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
     """Test accuracy against parameter count and against tagging speed."""
-    figure = Figure(figsize=(12, 5))
+    figure = _figure(12, 5)
     axes = figure.subplots(1, 2, sharey=True)
-    accuracy = [100 * o.metrics["test_accuracy"] for o in outcomes]
-    costs = [
-        ("parameters", "parameters", [o.metrics["parameters"] for o in outcomes]),
-        (
-            "speed",
-            "tagging speed (tokens/s)",
-            [o.metrics["tagging_tokens_per_second"] for o in outcomes],
-        ),
+    measured = [o.measurement for o in outcomes]
+    accuracy = [100 * m.test.accuracy for m in measured]
+    costs: list[tuple[str, str, Sequence[float]]] = [
+        ("parameters", "parameters", [m.parameters for m in measured]),
+        ("speed", "tagging speed (tokens/s)", [m.tagging_tokens_per_second for m in measured]),
     ]
     for axis, (title, label, values) in zip(axes, costs, strict=True):
         axis.scatter(values, accuracy, color="tab:orange")
@@ -87,8 +96,10 @@ def accuracy_against_cost(outcomes: list[Outcome], budget: str, treebank: str) -
 
 def dev_curves(outcomes: list[Outcome], budget: str, treebank: str) -> bytes:
     """Dev accuracy after each epoch, one line per variant."""
-    figure = Figure(figsize=(9, 5.5))
+    figure = _figure(9, 5.5)
     axis = figure.subplots()
+    from matplotlib import colormaps
+
     tab20 = colormaps["tab20"]  # a suite easily has more than the default cycle's 10 colours
     for index, outcome in enumerate(outcomes):
         epochs = range(1, len(outcome.dev_curve) + 1)
@@ -112,7 +123,7 @@ def attention_grid(tokens: list[str], tags: list[str], rows: list[list[Attention
     columns the keys they attend to."""
     size = 0.32 * len(tokens) + 1.8
     columns = max(len(row) for row in rows)
-    figure = Figure(figsize=(size * columns + 1.2, size * len(rows) + 0.8))
+    figure = _figure(size * columns + 1.2, size * len(rows) + 0.8)
     axes = figure.subplots(len(rows), columns, squeeze=False)
     image = None
     labels = [f"{word} {tag}" for word, tag in zip(tokens, tags, strict=True)]
@@ -135,7 +146,7 @@ def attention_grid(tokens: list[str], tags: list[str], rows: list[list[Attention
 def confusion_heatmap(tags: list[str], counts: list[list[int]], title: str) -> bytes:
     """Rows normalised by gold tag: each row shows where that tag's tokens went."""
     rows = [[c / max(1, sum(row)) for c in row] for row in counts]
-    figure = Figure(figsize=(0.5 * len(tags) + 2.5, 0.5 * len(tags) + 1.5))
+    figure = _figure(0.5 * len(tags) + 2.5, 0.5 * len(tags) + 1.5)
     axis = figure.subplots()
     image = axis.imshow(rows, cmap="Blues", vmin=0.0, vmax=1.0)
     axis.set_xticks(range(len(tags)), tags, rotation=60, ha="right", fontsize=9)
@@ -158,7 +169,7 @@ def accuracy_by_band(
     panels: list[tuple[str, list[tuple[str, int, float | None]]]], title: str
 ) -> bytes:
     """One bar chart per panel (title, [(band label, tokens, accuracy)]), token counts on bars."""
-    figure = Figure(figsize=(6 * len(panels), 4.5))
+    figure = _figure(6 * len(panels), 4.5)
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
     for axis, (panel_title, bands) in zip(axes, panels, strict=True):
         shown = [(label, n, 100 * a) for label, n, a in bands if a is not None]
@@ -177,7 +188,7 @@ def accuracy_by_band(
 
 def training_curves(runs: dict[str, list[dict[str, float]]]) -> bytes:
     """Train loss, dev accuracy and learning rate after each epoch; one line per run."""
-    figure = Figure(figsize=(15, 4.5))
+    figure = _figure(15, 4.5)
     axes = figure.subplots(1, 3)
     panels = [
         ("train_loss", "train loss (per token)", 1.0),
@@ -204,7 +215,7 @@ def treebank_overview(
     tag_counts: dict[str, int], tag_split: str, lengths: dict[str, list[int]], title: str
 ) -> bytes:
     """The tag distribution and, per split, the histogram of sentence lengths."""
-    figure = Figure(figsize=(14, 4.8))
+    figure = _figure(14, 4.8)
     tags_axis, lengths_axis = figure.subplots(1, 2)
     ranked = sorted(tag_counts.items(), key=lambda item: -item[1])
     tags_axis.bar([t for t, _ in ranked], [n for _, n in ranked], color="tab:purple")

@@ -1,4 +1,6 @@
-"""Training progress for people: a rich progress bar (loss, tokens/s, ETA) and a table of epochs."""
+"""Progress for people, on the console it is given (stderr): a rich progress bar (loss,
+tokens/s, ETA) and a table of epochs while training, sentences and tokens/s while tagging. A live
+display never takes over stdout, which carries results only."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ class RichReporter:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=console,
+            redirect_stdout=False,
         )
         self.task: TaskID | None = None
         self.history: list[EpochMetrics] = []
@@ -89,6 +92,7 @@ class RichSuiteProgress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=console,
+            redirect_stdout=False,
         )
         self.suite: TaskID | None = None
 
@@ -105,7 +109,7 @@ class RichSuiteProgress:
         if outcome.status == "not run":
             return
         if outcome.measured:
-            result = f"test {100 * outcome.metrics['test_accuracy']:.2f}%"
+            result = f"test {100 * outcome.measurement.test.accuracy:.2f}%"
         else:
             result = outcome.error or ""
         self.progress.console.print(f"{outcome.label}: {outcome.status}  {result}", highlight=False)
@@ -156,7 +160,9 @@ class TaggingProgress:
         if total_bytes is not None:
             columns[1:1] = [BarColumn()]
             columns += [TextColumn("ETA"), TimeRemainingColumn()]
-        self.progress = Progress(*columns, console=console, transient=False)
+        # rich's live display would otherwise take over sys.stdout while it runs (on a
+        # terminal) and send what is written there, the results, to its own console.
+        self.progress = Progress(*columns, console=console, redirect_stdout=False)
         self.task = self.progress.add_task("tag", total=total_bytes, sentences=0, speed=0.0)
         self.tokens = 0
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from posattn.catalog import ModelEntry
 from posattn.data.download import UD_RELEASE, KnownTreebank
 from posattn.data.stats import TreebankStats, reference_split
 from posattn.evaluation.scores import Evaluation, TagScore
@@ -119,6 +120,31 @@ def print_known_treebanks(console: Console, known: list[KnownTreebank]) -> None:
     )
 
 
+def print_models(console: Console, models: list[ModelEntry], bfloat16_hardware: str | None) -> None:
+    table = Table(title="Models posattn can use")
+    for column in ("model", "treebank", "predicts", "dev", "test", "where"):
+        table.add_column(column, justify="right" if column in ("dev", "test") else "left")
+    for model in models:
+        table.add_row(
+            model.name + (" (shipped)" if model.shipped else "") + (" *" if model.default else ""),
+            model.treebank,
+            ", ".join(model.targets),
+            _percent(model.dev_accuracy),
+            _percent(model.test_accuracy),
+            str(model.path),
+        )
+    console.print(table)
+    console.print(
+        "* With no --model, tag, eval and serve use this one: the latest finished run under "
+        "runs/, else the shipped en_ewt. --model NAME takes a shipped model by name."
+    )
+    console.print(
+        f"--precision auto tags in bfloat16 here (this CPU has {bfloat16_hardware})"
+        if bfloat16_hardware
+        else "--precision auto tags in float32 here (this CPU has no fast bfloat16)"
+    )
+
+
 def print_stats(console: Console, folder: Path, stats: dict[str, TreebankStats]) -> None:
     sizes = Table(title=f"Treebank in {folder}")
     for column in ("split", "sentences", "tokens"):
@@ -160,16 +186,16 @@ def print_comparison(
         if not o.measured:
             table.add_row(o.label, f"[red]{o.status}[/]", *[""] * 5, o.error or "")
             continue
-        m = o.metrics
+        m = o.measurement
         table.add_row(
             o.label,
-            _percent(m["dev_accuracy"]),
-            _percent(m["test_accuracy"]),
-            _percent(m["test_ambiguous_accuracy"]),
-            _percent(m["test_oov_accuracy"]),
-            f"{m['parameters']:,}",
-            f"{m['tagging_tokens_per_second']:,.0f}",
-            m["tags"].get(sentence, ""),
+            _percent(m.dev.accuracy),
+            _percent(m.test.accuracy),
+            _percent(m.test.ambiguous_accuracy),
+            _percent(m.test.oov_accuracy),
+            f"{m.parameters:,}",
+            f"{m.tagging_tokens_per_second:,.0f}",
+            m.tags.get(sentence, ""),
         )
     console.print(table)
 
@@ -181,8 +207,12 @@ def print_summary(console: Console, summaries: list[VariantSummary]) -> None:
         table.add_column(column, justify="left" if column == "variant" else "right")
     for s in summaries:
         cells = [
-            f"{100 * s.mean[k]:.2f} ± {100 * s.std[k]:.2f}"
-            for k in ("dev_accuracy", "test_accuracy", "test_oov_accuracy")
+            f"{100 * mean:.2f} ± {100 * std:.2f}"
+            for mean, std in (
+                (s.mean.dev_accuracy, s.std.dev_accuracy),
+                (s.mean.test_accuracy, s.std.test_accuracy),
+                (s.mean.test_oov_accuracy, s.std.test_oov_accuracy),
+            )
         ]
         test = s.paired
         paired = [f"{test.better:,} / {test.worse:,}", f"{test.shown_p}"] if test else ["", ""]

@@ -1,22 +1,33 @@
 """The HTTP side of `posattn serve`: a JSON API over one loaded tagger, and the page that uses it.
 
 Routes: `POST /api/tag`, `GET /api/health`, `GET /api/model`, the page at `/` (with its script and
-style under `/page/`), and FastAPI's OpenAPI docs at `/docs`. Every error is a JSON object
-`{"error": "..."}` with a fitting status; no request can take the server down or show a traceback.
+style under `/page/`), and FastAPI's OpenAPI docs at `/docs`; HEAD wherever GET is. Every error is
+a JSON object `{"error": "..."}` with a fitting status; no request can take the server down or
+show a traceback.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 import threading
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -110,6 +121,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+REQUEST_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": TagRequest.model_json_schema()}},
+}
+"""The body `tag_request` reads, for the docs (it is read by hand, so FastAPI cannot see it)."""
+
+
 class ServerError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -156,20 +174,81 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
+class HeadAsGet:
+    """Answers HEAD wherever GET is answered: the same status and headers, no body (FastAPI's
+    routes, unlike Starlette's, take only the methods they name)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    # One line, and encodable however odd the request it quotes (half a surrogate pair).
+    line = " ".join(message.splitlines()).encode("utf-8", "backslashreplace").decode("utf-8")
+    return JSONResponse({"error": line}, status_code=status)
+
+
+async def tag_request(request: Request) -> TagRequest:
+    """The body of `POST /api/tag`, read as JSON whatever its Content-Type says (`curl -d` sends
+    a form type), or a one-line 422 saying what is wrong with it."""
+    body = await request.body()
+    if not body:
+        raise ServerError(422, "the body must be a JSON object with text or sentences")
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise ServerError(
+            422, f"the body is not valid JSON (character {error.pos}: {error.msg})"
+        ) from None
+    except UnicodeDecodeError as error:
+        encoding = error.encoding.upper()
+        raise ServerError(
+            422, f"the body is not valid JSON (byte {error.start}: not {encoding})"
+        ) from None
+    except ValueError as error:  # Python's limit on the digits of an integer
+        reason = str(error)
+        if "integer string conversion" in reason:
+            reason = f"a number of over {sys.get_int_max_str_digits():,} digits"
+        raise ServerError(422, f"the body is not valid JSON ({reason})") from None
+    except RecursionError:
+        raise ServerError(422, "the body is nested too deeply to read") from None
+    try:
+        return TagRequest.model_validate(data)
+    except ValidationError as error:
+        problems = [{**problem, "loc": ("body", *problem["loc"])} for problem in error.errors()]
+        raise RequestValidationError(problems) from None
+
+
+def _where(location: tuple[Any, ...]) -> str:
+    """A place in the body, `sentences.0.1`; a field name that is not a plain word quoted (it
+    is the client's, and may hold a line break)."""
+    if location[:1] == ("body",):
+        location = location[1:]
+    parts = [str(part) for part in location]
+    return ".".join(p if p.isidentifier() or p.isdigit() else json.dumps(p) for p in parts)
 
 
 def _validation_message(error: RequestValidationError) -> str:
     """The first problem in one line: where in the request, and what."""
     first = error.errors()[0]
     location = tuple(first.get("loc", ()))
-    if first["type"] == "json_invalid":
-        reason = first.get("ctx", {}).get("error", "")
-        return f"the body is not valid JSON (character {location[-1]}: {reason})"
+    if first["type"] == "string_unicode":  # a field name with half of a surrogate pair
+        return "the body is not valid Unicode (half of a surrogate pair)"
     if location == ("body",) and first["type"] != "value_error":  # missing, or not an object
         return "the body must be a JSON object with text or sentences"
-    where = ".".join(str(part) for part in location if part != "body")
+    where = _where(location)
     message = str(first["msg"]).removeprefix("Value error, ")
     if "surrogate" in message:
         message = "not valid Unicode (half of a surrogate pair)"
@@ -307,8 +386,9 @@ def create_app(tagger: PosTagger, limits: Limits | None = None) -> FastAPI:
         "/api/tag",
         response_model=Tagged,
         responses={200: {"content": {CONLLU: {}}}, **ERRORS},
+        openapi_extra={"requestBody": REQUEST_BODY},
     )
-    def tag(body: TagRequest, request: Request) -> Response:
+    def tag(body: Annotated[TagRequest, Depends(tag_request)], request: Request) -> Response:
         """Tag raw text or pretokenised sentences: tokens, UPOS tags and probabilities (and
         XPOS and features if the model predicts them), optionally the attention weights;
         CoNLL-U with `"format": "conllu"` or `Accept: text/x-conllu`."""
@@ -337,4 +417,5 @@ def create_app(tagger: PosTagger, limits: Limits | None = None) -> FastAPI:
 
     app.mount("/page", StaticFiles(directory=PAGE), name="page")
     app.add_middleware(BodyLimit, max_bytes=service.limits.max_bytes)
+    app.add_middleware(HeadAsGet)
     return app

@@ -12,9 +12,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from posattn import __version__
 from posattn.data.download import sha256_of
 from posattn.data.treebank import find_split_files
+from posattn.version import __version__
 
 PACKAGES = (
     "torch",
