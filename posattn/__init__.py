@@ -4,8 +4,9 @@
     tagger = posattn.load("runs/ewt")
     print(tagger.tag("I saw a saw"))           # I/PRON saw/VERB a/DET saw/NOUN
 
-The names below come from `posattn.api`, imported on first use so that `import posattn` (and
-`posattn --help`) stays instant: torch loads only when a model does.
+The names below come from `posattn.api` (and the types from where they live), imported on first
+use so that `import posattn` (and `posattn --help`) stays instant: torch loads only when a model
+does, and tagging never imports what training needs.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ from typing import TYPE_CHECKING, Any
 from posattn.version import __version__
 
 _EXPORTS = {
-    "PosTagger": "posattn.api",
-    "load": "posattn.api",
-    "train": "posattn.api",
-    "resume": "posattn.api",
-    "compare": "posattn.api",
-    "draw_curves": "posattn.api",
+    "PosTagger": "posattn.api.tagger",
+    "load": "posattn.api.tagger",
+    "evaluate": "posattn.api.tagger",
+    "TagJob": "posattn.api.tag_job",
+    "train": "posattn.api.training",
+    "resume": "posattn.api.training",
+    "draw_curves": "posattn.api.training",
+    "make_config": "posattn.api.training",
+    "compare": "posattn.api.comparing",
+    "treebank_overview": "posattn.api.treebanks",
     "download": "posattn.data.download",
     "known_treebanks": "posattn.data.download",
-    "treebank_overview": "posattn.api",
-    "make_config": "posattn.api",
     "Config": "posattn.config",
-    "Document": "posattn.model.inference",
-    "TaggedSentence": "posattn.model.inference",
-    "Token": "posattn.model.inference",
+    "Document": "posattn.tagging.document",
+    "TaggedSentence": "posattn.tagging.document",
+    "Token": "posattn.tagging.document",
     "Evaluation": "posattn.evaluation.scores",
     "TrainResult": "posattn.training.loop",
     "PosattnError": "posattn.errors",
@@ -41,6 +44,7 @@ __all__ = [
     "Evaluation",
     "PosTagger",
     "PosattnError",
+    "TagJob",
     "TaggedSentence",
     "Token",
     "TrainResult",
@@ -48,6 +52,7 @@ __all__ = [
     "compare",
     "download",
     "draw_curves",
+    "evaluate",
     "known_treebanks",
     "load",
     "make_config",
@@ -57,21 +62,16 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from posattn.api import (
-        PosTagger,
-        compare,
-        draw_curves,
-        load,
-        make_config,
-        resume,
-        train,
-        treebank_overview,
-    )
+    from posattn.api.comparing import compare
+    from posattn.api.tag_job import TagJob
+    from posattn.api.tagger import PosTagger, evaluate, load
+    from posattn.api.training import draw_curves, make_config, resume, train
+    from posattn.api.treebanks import treebank_overview
     from posattn.config import Config
     from posattn.data.download import download, known_treebanks
     from posattn.errors import PosattnError
     from posattn.evaluation.scores import Evaluation
-    from posattn.model.inference import Document, TaggedSentence, Token
+    from posattn.tagging.document import Document, TaggedSentence, Token
     from posattn.training.loop import TrainResult
 
 

@@ -372,10 +372,10 @@ def run_suite(
     finished runs."""
     progress = progress or SilentSuiteProgress()
     if budget not in suite.budgets:
-        raise PosattnError(f"--budget {budget}: {suite.path} has {', '.join(suite.budgets)}")
+        raise PosattnError(f"budget={budget}: {suite.path} has {', '.join(suite.budgets)}")
     unknown = set(only or []) - {v.name for v in suite.variants}
     if unknown:
-        raise PosattnError(f"--only {sorted(unknown)[0]}: no such variant in {suite.path}")
+        raise PosattnError(f"only={sorted(unknown)[0]}: no such variant in {suite.path}")
     outcomes = []
     progress.start(len(suite.variants) * len(suite.seeds))
     try:

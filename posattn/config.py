@@ -362,14 +362,16 @@ def parse_override(text: str) -> tuple[str, str, Any]:
     key, sep, value = text.partition("=")
     section, dot, name = key.strip().partition(".")
     if not sep or not dot or not name:
-        raise PosattnError(f"--set {text!r}: expected section.key=value, e.g. model.layers=4")
+        raise PosattnError(f"override {text!r}: expected section.key=value, e.g. model.layers=4")
     if section not in SECTIONS:
-        raise PosattnError(f"--set {text!r}: unknown section {section} (known: data, model, train)")
+        raise PosattnError(
+            f"override {text!r}: unknown section {section} (known: data, model, train)"
+        )
     try:
         parsed = yaml.safe_load(value) if value.strip() else None
     except yaml.YAMLError as error:
         problem = getattr(error, "problem", None) or "cannot be read"
-        raise PosattnError(f"--set {text!r}: the value is not valid YAML ({problem})") from None
+        raise PosattnError(f"override {text!r}: the value is not valid YAML ({problem})") from None
     return section, name, parsed
 
 

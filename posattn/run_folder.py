@@ -224,7 +224,7 @@ def locked(folder: RunFolder) -> Iterator[None]:
             if owner and owner != os.getpid() and _process_alive(owner):
                 raise PosattnError(
                     f"{folder.path}: in use by process {owner}, which is training into it; "
-                    "wait for it to end or choose another --output"
+                    "wait for it to end or choose another output=DIR"
                 ) from None
             folder.lock.unlink(missing_ok=True)  # stale: its process is gone
             continue
@@ -261,21 +261,21 @@ def claim(target: RunFolder, resume: bool = False, overwrite: bool = False) -> I
             return
         if not overwrite:
             raise PosattnError(
-                f"{target.path}: already holds a run or other files; --resume continues an "
-                "interrupted run, --overwrite replaces the folder once the new run has a model, "
-                "or choose another --output"
+                f"{target.path}: already holds a run or other files; resume=DIR continues an "
+                "interrupted run, overwrite=True replaces the run once the new one has a model, "
+                "or choose another output=DIR"
             )
         if not target.holds_a_run():
             shown = ", ".join(sorted(p.name for p in target.path.iterdir())[:5])
             raise PosattnError(
-                f"{target.path}: holds files but no posattn run ({shown}); --overwrite replaces "
-                "a run folder only: choose another --output"
+                f"{target.path}: holds files but no posattn run ({shown}); overwrite=True "
+                "replaces a run folder only: choose another output=DIR"
             )
         staging = target.staging
         if not staging.is_empty():
             raise PosattnError(
-                f"{staging.path}: an earlier --overwrite of {target.path} was interrupted there; "
-                f"continue it with --resume {staging.path}, or remove it"
+                f"{staging.path}: an earlier overwrite=True of {target.path} was interrupted "
+                f"there; continue it with resume={staging.path}, or remove it"
             )
         stack.enter_context(locked(target))
         stack.enter_context(locked(staging))

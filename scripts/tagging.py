@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from posattn.model.precision import PRECISIONS, Precision
+from posattn.tagging.precision import PRECISIONS, Precision
 
 
 def make_corpus(output: Path, megabytes: float, data_dir: Path, seed: int = 0) -> None:

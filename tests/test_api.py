@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import posattn
 from posattn.cli import app
-from posattn.model.inference import FormCache
+from posattn.tagging.forms import FormCache
 
 
 def test_tag_raw_text(toy_run: tuple[Path, Path]) -> None:
@@ -88,13 +88,13 @@ def test_tagging_pauses_the_cycle_collector_and_gives_it_back(
 ) -> None:
     model = posattn.load(toy_run[0]).model
     collecting_while_tagging = []
-    forward = model.tagger.predict_targets
+    forward = model.network.predict_targets
 
     def watched(batch: Any) -> Any:
         collecting_while_tagging.append(gc.isenabled())
         return forward(batch)
 
-    monkeypatch.setattr(model.tagger, "predict_targets", watched)
+    monkeypatch.setattr(model.network, "predict_targets", watched)
     assert model.predict([["I", "saw", "a", "saw", "."]])[0].tags == [
         "PRON",
         "VERB",
@@ -103,13 +103,13 @@ def test_tagging_pauses_the_cycle_collector_and_gives_it_back(
         "PUNCT",
     ]
     assert collecting_while_tagging == [False] and gc.isenabled()
-    monkeypatch.setattr(model.tagger, "predict_targets", lambda batch: 1 / 0)
+    monkeypatch.setattr(model.network, "predict_targets", lambda batch: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         model.predict([["I", "saw"]])
     assert gc.isenabled()  # also after a failure
     gc.disable()
     try:
-        monkeypatch.setattr(model.tagger, "predict_targets", forward)
+        monkeypatch.setattr(model.network, "predict_targets", forward)
         model.predict([["I", "saw"]])
         assert not gc.isenabled()  # a caller's choice is left as it was
     finally:

@@ -1,7 +1,8 @@
-"""The layout is the design: data -> model -> training -> evaluation, with comparison, corpus
-tagging, presentation, the Python API and the CLI above them. Imports only run downwards (read
-from the source with `ast`, type-checking imports and imports inside functions included), and
-library code neither prints, nor exits, nor reads the command line."""
+"""The layout is the design: data -> model -> tagging -> training -> evaluation -> comparison
+-> presentation -> api -> server / cli. Imports only run downwards, never in a circle (read from
+the source with `ast`, type-checking imports and imports inside functions included); library
+code neither prints, nor exits, nor reads the command line; and each command of the CLI is
+short: its options, one call into the library, printing."""
 
 from __future__ import annotations
 
@@ -26,15 +27,16 @@ LAYERS = [
     ),
     ("posattn.data",),
     ("posattn.model",),
+    ("posattn.tagging",),
     ("posattn.training",),
     ("posattn.evaluation",),
-    ("posattn.comparison", "posattn.corpus"),
+    ("posattn.comparison",),
     ("posattn.presentation",),
     ("posattn.api",),
     ("posattn.server",),
     ("posattn.cli", "posattn.__main__"),
 ]
-LIBRARY_LAYERS = 6
+LIBRARY_LAYERS = 7
 """The layers below presentation: they return results and raise PosattnError, they never talk
 to the terminal themselves."""
 
@@ -108,3 +110,23 @@ def test_library_code_does_not_print_exit_or_read_argv(module: str) -> None:
 def test_import_posattn_loads_no_torch() -> None:
     code = "import sys, posattn; posattn.PosattnError; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def command_functions() -> list[ast.FunctionDef]:
+    tree = ast.parse(MODULES["posattn.cli"].read_text(encoding="utf-8"))
+    return [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any("command" in ast.unparse(decorator) for decorator in node.decorator_list)
+    ]
+
+
+@pytest.mark.parametrize("command", command_functions(), ids=lambda node: node.name)
+def test_each_command_is_short(command: ast.FunctionDef) -> None:
+    """At most 50 lines with its signature, and a body of at most 25 after its docstring."""
+    assert command.end_lineno is not None
+    assert command.end_lineno - command.lineno + 1 <= 50
+    body = command.body[1:] if ast.get_docstring(command) else command.body
+    assert body[-1].end_lineno is not None
+    assert body[-1].end_lineno - body[0].lineno + 1 <= 25

@@ -261,8 +261,8 @@ def test_tag_shows_attention_in_the_terminal_and_as_a_picture(
     only = runner.invoke(app, ["tag", *model, "I saw a saw", "--attention", "--layer", "2"])
     assert "layer 2, head 3" in only.output and "layer 1" not in only.output
     for wrong, message in (
-        (["--attention", "--layer", "3"], "layer=3: this model has layers 1 to 2"),
-        (["--attention", "--head", "0"], "head=0: this model has heads 1 to 4"),
+        (["--attention", "--layer", "3"], "--layer 3: this model has layers 1 to 2"),
+        (["--attention", "--head", "0"], "--head 0: this model has heads 1 to 4"),
         (["--plot", str(picture)], "need --attention"),
     ):
         result = runner.invoke(app, ["tag", *model, "I saw a saw", *wrong])
@@ -343,20 +343,20 @@ def test_the_fast_path_gives_the_slow_paths_tags(trained_model: Path, ewt_dir: P
     """Tagging with each form's word id and character vector cached (the fast path) gives the
     tags of batches built from scratch (`make_batch`, as in training), on real text."""
     from posattn.data.treebank import load_treebank
-    from posattn.model.inference import FormCache, predict
-    from posattn.model.storage import load_model
+    from posattn.tagging.forms import FormCache
+    from posattn.tagging.inference import load_model, predict
 
     loaded = load_model(trained_model)
     words = list(load_treebank(ewt_dir, ("test",))["test"]["words"])
-    slow = predict(loaded.tagger, loaded.vocabs, words)
+    slow = predict(loaded.network, loaded.vocabs, words)
     cache = FormCache()
-    fast = predict(loaded.tagger, loaded.vocabs, words, cache=cache)
-    again = predict(loaded.tagger, loaded.vocabs, words[::-1], cache=cache)[::-1]
+    fast = predict(loaded.network, loaded.vocabs, words, cache=cache)
+    again = predict(loaded.network, loaded.vocabs, words[::-1], cache=cache)[::-1]
     assert [p.tags for p in fast] == [p.tags for p in slow] == [p.tags for p in again]
     # One entry per distinct form, and one for the empty form that pads batches.
     assert len(cache) == len({"", *(form for sentence in words for form in sentence)})
     small = FormCache(limit=100)  # forgets, recomputes: still the same tags
-    assert [p.tags for p in predict(loaded.tagger, loaded.vocabs, words, cache=small)] == [
+    assert [p.tags for p in predict(loaded.network, loaded.vocabs, words, cache=small)] == [
         p.tags for p in slow
     ]
 
@@ -365,7 +365,7 @@ def test_option_mistakes_are_said_plainly(tmp_path: Path) -> None:
     text = tmp_path / "a.txt"
     text.write_text("I saw a saw\n")
     table = runner.invoke(app, ["tag", "-f", "table", "--input", str(text), "-o", str(tmp_path)])
-    assert table.exit_code == 1 and "not table" in table.output
+    assert table.exit_code == 1 and "not --format table" in table.output
     assert not (tmp_path / "a.conllu").exists()
     missing = runner.invoke(app, ["tag", "--model", "/nonexistent", "I saw"])
     assert missing.exit_code == 1

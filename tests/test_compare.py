@@ -262,7 +262,7 @@ def test_a_budget_in_minutes_decays_the_rate_over_the_clock(tmp_path: Path) -> N
     fc = next(o for o in outcomes if o.name == "fc")
     assert fc.status == "trained" and fc.epochs_run is not None
     assert fc.epochs_run < 1000  # stopped by the clock, not by its 1,000 epochs
-    with pytest.raises(PosattnError, match=r"--budget hour: .* has full, quick, minute"):
+    with pytest.raises(PosattnError, match=r"budget=hour: .* has full, quick, minute"):
         run_suite(settings, "hour", out)
 
 

@@ -21,11 +21,11 @@ from typer.testing import CliRunner
 import posattn
 from posattn.api import PosTagger
 from posattn.cli import app
-from posattn.corpus import map_in_processes
 from posattn.errors import PosattnError
-from posattn.presentation.formats import to_conllu
 from posattn.presentation.progress import TaggingProgress
-from posattn.presentation.shards import MANIFEST
+from posattn.tagging.formats import to_conllu
+from posattn.tagging.parallel import map_in_processes
+from posattn.tagging.shards import MANIFEST
 
 from .conftest import TINY_MODEL, free_port
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from posattn.config import ModelConfig
 from posattn.data.batching import make_batch
 from posattn.data.vocab import Vocabularies
-from posattn.model import Tagger
+from posattn.model import TaggingNetwork
 
 from .conftest import TINY_MODEL
 
@@ -33,21 +33,21 @@ VOCABS = Vocabularies.build([WORDS], [["X"] * len(WORDS)])
 SENTENCE = ["the", "old", "man", "saw", "a", "man", "with", "the", "saw", "."]
 
 
-def tagger(encoder: str, position: str = "none", **changes: object) -> Tagger:
+def tagger(encoder: str, position: str = "none", **changes: object) -> TaggingNetwork:
     config = ModelConfig(encoder=encoder, position=position, **{**TINY_MODEL, **changes})  # type: ignore[arg-type]
     torch.manual_seed(0)
-    model = Tagger.for_vocabularies(config, VOCABS).eval()
+    model = TaggingNetwork.for_vocabularies(config, VOCABS).eval()
     for block in getattr(model.encoder, "blocks", []):
         if block.relative is not None:  # zero-initialised: give it something to say
             torch.nn.init.normal_(block.relative.bias.weight)
     return model
 
 
-def outputs(model: Tagger, sentence: list[str]) -> torch.Tensor:
-    return model(make_batch([sentence], VOCABS))[0]  # (seq, tags)
+def outputs(model: TaggingNetwork, sentence: list[str]) -> torch.Tensor:
+    return model(make_batch([sentence], VOCABS))[1][0]  # (seq, tags)
 
 
-def reach(model: Tagger, changed: int) -> set[int]:
+def reach(model: TaggingNetwork, changed: int) -> set[int]:
     """Positions whose output moves when the token at `changed` is replaced."""
     before = outputs(model, SENTENCE)
     other = [*SENTENCE]
@@ -131,7 +131,7 @@ def test_padding_never_changes_real_tokens_for_any_encoder(
 ) -> None:
     model = tagger(encoder, position, **changes)
     alone = outputs(model, sentence)
-    padded = model(make_batch([sentence, *others], VOCABS))[0, : len(sentence)]
+    padded = model(make_batch([sentence, *others], VOCABS))[1][0, : len(sentence)]
     torch.testing.assert_close(alone, padded, atol=1e-5, rtol=1e-4)
 
 
@@ -139,9 +139,9 @@ def test_padding_never_changes_real_tokens_for_any_encoder(
 HEADS = [3, 3, 4, 0, 6, 4, 9, 9, 6, 4]
 
 
-def graph_reach(model: Tagger, changed: int) -> set[int]:
+def graph_reach(model: TaggingNetwork, changed: int) -> set[int]:
     def run(sentence: list[str]) -> torch.Tensor:
-        return model(make_batch([sentence], VOCABS, heads=[HEADS]))[0]
+        return model(make_batch([sentence], VOCABS, heads=[HEADS]))[1][0]
 
     other = [*SENTENCE]
     other[changed] = "arrow"

@@ -18,9 +18,10 @@ from posattn.cli import app
 from posattn.config import load_config
 from posattn.data.treebank import TreebankSplits
 from posattn.errors import PosattnError
-from posattn.model import Tagger
-from posattn.model.storage import load_model, load_tensors, save_tensors
+from posattn.model import TaggingNetwork
+from posattn.model.storage import load_tensors, save_tensors
 from posattn.run_folder import RunFolder
+from posattn.tagging.inference import load_model
 from posattn.training.loop import EpochMetrics, SilentReporter, train
 from posattn.training.resume import TrainingInterrupted
 
@@ -241,14 +242,14 @@ def test_kill_9_while_saving_never_leaves_a_model_that_does_not_load(tmp_path: P
 def test_a_diverging_loss_stops_training_and_keeps_the_last_good_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original, calls = Tagger.loss, [0]
+    original, calls = TaggingNetwork.loss, [0]
 
-    def poisoned(self: Tagger, batch: object, *args: float) -> torch.Tensor:
+    def poisoned(self: TaggingNetwork, batch: object, *args: float) -> torch.Tensor:
         calls[0] += 1
         value = original(self, batch, *args)  # type: ignore[arg-type]
         return value * float("nan") if calls[0] > 25 else value
 
-    monkeypatch.setattr(Tagger, "loss", poisoned)
+    monkeypatch.setattr(TaggingNetwork, "loss", poisoned)
     with pytest.raises(PosattnError, match="training diverged at epoch 3, step 26") as stopped:
         train(load_config(QUICK, [*TOY, "train.epochs=5"]), tmp_path, data=DATA)
     assert "kept: the best model so far" in str(stopped.value)

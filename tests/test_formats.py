@@ -7,8 +7,8 @@ import pytest
 
 from posattn.data.conllu import read_conllu
 from posattn.data.tokenizer import tokenize_text
-from posattn.model.inference import Prediction, TaggedSentence
-from posattn.presentation.formats import to_conllu
+from posattn.tagging.document import Prediction, TaggedSentence
+from posattn.tagging.formats import to_conllu
 
 TAGS = {"I": "PRON", "do": "AUX", "n't": "PART", ".": "PUNCT"}
 

@@ -9,8 +9,7 @@ import pytest
 from posattn.config import load_config
 from posattn.data.treebank import TreebankSplits
 from posattn.errors import PosattnError
-from posattn.model.inference import predict
-from posattn.model.storage import load_model
+from posattn.tagging.inference import load_model, predict
 from posattn.training.loop import train
 
 from .conftest import toy_language
@@ -63,7 +62,7 @@ def test_training_learns_to_tag_ambiguous_words_by_context(tmp_path: Path, ema: 
     assert train_toy(tmp_path, f"train.ema_decay={ema}") > 0.98
     loaded = load_model(tmp_path)
     sentences = [["I", "saw", "a", "saw", "."], ["we", "plant", "the", "plant", "."]]
-    predictions = predict(loaded.tagger, loaded.vocabs, sentences)
+    predictions = predict(loaded.network, loaded.vocabs, sentences)
     assert predictions[0].tags[1] == "VERB" and predictions[0].tags[3] == "NOUN"
     assert predictions[1].tags[1] == "VERB" and predictions[1].tags[3] == "NOUN"
 
@@ -103,8 +102,8 @@ def test_attention_along_the_dependency_tree_learns_the_tags(tmp_path: Path) -> 
     loaded = load_model(tmp_path)
     sentence = [["I", "saw", "a", "saw", "."]]
     with pytest.raises(PosattnError, match="attends along gold dependency trees"):
-        predict(loaded.tagger, loaded.vocabs, sentence)  # raw text has no tree
-    tags = predict(loaded.tagger, loaded.vocabs, sentence, heads=[TOY_HEADS])[0].tags
+        predict(loaded.network, loaded.vocabs, sentence)  # raw text has no tree
+    tags = predict(loaded.network, loaded.vocabs, sentence, heads=[TOY_HEADS])[0].tags
     assert tags[1] == "VERB" and tags[3] == "NOUN"
 
 
@@ -127,10 +126,10 @@ def test_more_classifiers_learn_the_xpos_tags_and_features(tmp_path: Path) -> No
     assert train_toy(tmp_path, *overrides) > 0.98
     loaded = load_model(tmp_path)
     assert set(loaded.vocabs.targets) == {"xpos", "feats"}
-    empty = predict(loaded.tagger, loaded.vocabs, [[]])[0]  # e.g. a block of empty nodes only
+    empty = predict(loaded.network, loaded.vocabs, [[]])[0]  # e.g. a block of empty nodes only
     assert empty.tags == [] and empty.targets == {"xpos": [], "feats": []}
     words, tags = toy_language(50, seed=2)
-    predictions = predict(loaded.tagger, loaded.vocabs, words)
+    predictions = predict(loaded.network, loaded.vocabs, words)
     for name, gold in (("xpos", toy_xpos(words, tags)), ("feats", toy_feats(words))):
         guessed = [p.targets[name] for p in predictions]
         pairs = [
@@ -163,7 +162,7 @@ def test_a_student_learns_from_its_teachers_distributions(tmp_path: Path) -> Non
     student = [f"train.teachers=[{teacher}]", "train.distill=1", "train.epochs=12"]
     assert train_toy(tmp_path / "student", *student) > 0.98
     loaded = load_model(tmp_path / "student")
-    tags = predict(loaded.tagger, loaded.vocabs, [["they", "saw", "the", "saw", "."]])[0].tags
+    tags = predict(loaded.network, loaded.vocabs, [["they", "saw", "the", "saw", "."]])[0].tags
     assert tags == ["PRON", "VERB", "DET", "NOUN", "PUNCT"]
 
 
@@ -180,8 +179,8 @@ def test_a_teacher_that_cannot_tag_every_tag_is_refused(tmp_path: Path) -> None:
 def test_a_crf_output_layer_learns_the_tags(tmp_path: Path) -> None:
     assert train_toy(tmp_path, "model.output=crf") > 0.98
     loaded = load_model(tmp_path)
-    assert loaded.tagger.crf is not None
-    tags = predict(loaded.tagger, loaded.vocabs, [["they", "saw", "the", "saw", "."]])[0].tags
+    assert loaded.network.crf is not None
+    tags = predict(loaded.network, loaded.vocabs, [["they", "saw", "the", "saw", "."]])[0].tags
     assert tags == ["PRON", "VERB", "DET", "NOUN", "PUNCT"]
 
 

@@ -11,11 +11,12 @@ from posattn.config import ModelConfig
 from posattn.data.batching import make_batch
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
-from posattn.model import Tagger
+from posattn.model import TaggingNetwork
 from posattn.model.attention import MultiHeadSelfAttention
-from posattn.model.inference import attention_maps, most_central, predict, windows
 from posattn.model.position import RelativePositionBias
-from posattn.model.precision import bfloat16_hardware, resolve
+from posattn.tagging.attention_maps import attention_maps
+from posattn.tagging.inference import most_central, predict, windows
+from posattn.tagging.precision import bfloat16_hardware, resolve
 
 from .conftest import TINY_MODEL
 
@@ -23,10 +24,10 @@ WORDS = ["I", "saw", "a", "the", "man", "with", "time", "flies", "like", "an", "
 VOCABS = Vocabularies.build([WORDS], [["X"] * 6 + ["NOUN"] * 6])
 
 
-def tiny_tagger(**changes: object) -> Tagger:
+def tiny_tagger(**changes: object) -> TaggingNetwork:
     config = ModelConfig(**{**TINY_MODEL, **changes})  # type: ignore[arg-type]
     torch.manual_seed(0)
-    return Tagger.for_vocabularies(config, VOCABS).eval()
+    return TaggingNetwork.for_vocabularies(config, VOCABS).eval()
 
 
 sentences = st.lists(st.sampled_from([*WORDS, "unseen", "Zebra"]), min_size=1, max_size=12)
@@ -42,14 +43,14 @@ def test_padding_never_changes_real_tokens(
     sentence: list[str], others: list[list[str]], position: str
 ) -> None:
     tagger = tiny_tagger(position=position)
-    alone = tagger(make_batch([sentence], VOCABS))[0]  # (seq, tags)
-    padded = tagger(make_batch([sentence, *others], VOCABS))[0, : len(sentence)]
+    alone = tagger(make_batch([sentence], VOCABS))[1][0]  # (seq, tags)
+    padded = tagger(make_batch([sentence, *others], VOCABS))[1][0, : len(sentence)]
     torch.testing.assert_close(alone, padded, atol=1e-5, rtol=1e-4)
 
 
 def test_output_has_one_distribution_per_token() -> None:
     batch = make_batch([["I", "saw", "a", "saw"], ["time", "flies"]], VOCABS)
-    probabilities = tiny_tagger().predict(batch)
+    probabilities = tiny_tagger().predict_targets(batch)[0]
     assert probabilities.shape == (2, 4, len(VOCABS.tags))
     torch.testing.assert_close(probabilities.sum(-1), torch.ones(2, 4))
 
@@ -85,14 +86,14 @@ def test_attention_weights_per_layer() -> None:
 def test_without_positions_the_two_saws_are_indistinguishable() -> None:
     """No positional encoding: attention sees a bag of words, so equal words get equal outputs."""
     batch = make_batch([["I", "saw", "a", "saw"]], VOCABS)
-    bag = tiny_tagger(position="none")(batch)[0]
+    bag = tiny_tagger(position="none")(batch)[1][0]
     torch.testing.assert_close(bag[1], bag[3])
     for position in ("sinusoidal", "learned", "relative"):
         tagger = tiny_tagger(position=position)
         if position == "relative":  # its bias starts at zero: give it something to say
             for block in tagger.encoder.blocks:
                 torch.nn.init.normal_(block.relative.bias.weight)
-        ordered = tagger(batch)[0]
+        ordered = tagger(batch)[1][0]
         assert not torch.allclose(ordered[1], ordered[3], atol=1e-4), position
 
 

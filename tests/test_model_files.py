@@ -13,9 +13,10 @@ from safetensors.torch import save, save_file
 from posattn.config import Config, ModelConfig
 from posattn.data.vocab import Vocab, Vocabularies
 from posattn.errors import PosattnError
-from posattn.model import Tagger
-from posattn.model.storage import load_model, load_tensors, save_model, save_tensors
+from posattn.model import TaggingNetwork
+from posattn.model.storage import load_tensors, save_model, save_tensors
 from posattn.run_folder import RunFolder
+from posattn.tagging.inference import load_model
 
 from .conftest import toy_language
 
@@ -26,7 +27,7 @@ CONFIG = Config(model=ModelConfig(word_dim=16, char_dim=8, char_channels=16, d_m
 @pytest.fixture
 def model_dir(tmp_path: Path) -> Path:
     torch.manual_seed(0)
-    tagger = Tagger.for_vocabularies(CONFIG.model, VOCABS)
+    tagger = TaggingNetwork.for_vocabularies(CONFIG.model, VOCABS)
     save_model(RunFolder(tmp_path).model, tagger, VOCABS, CONFIG, {"epoch": 1})
     return tmp_path
 
@@ -34,7 +35,7 @@ def model_dir(tmp_path: Path) -> Path:
 def test_a_saved_model_loads_back_identically(model_dir: Path) -> None:
     loaded = load_model(model_dir)
     tensors, header = load_tensors(RunFolder(model_dir).model)
-    for name, value in loaded.tagger.state_dict().items():
+    for name, value in loaded.network.state_dict().items():
         assert torch.equal(value, tensors[name])
     assert header["metrics"] == {"epoch": 1} and loaded.vocabs.tags.itos == VOCABS.tags.itos
 
@@ -110,7 +111,7 @@ def test_a_model_saved_before_newer_keys_existed_loads_as_it_was_trained(model_d
     # get today's defaults (a convolution, a character BiLSTM) and so other weights.
     old = Config(model=ModelConfig(word_dim=16, char_dim=8, char_channels=16, d_model=16,
                                    ff_dim=32, block_conv=0, char_encoder="cnn"))  # fmt: skip
-    tagger = Tagger.for_vocabularies(old.model, VOCABS)
+    tagger = TaggingNetwork.for_vocabularies(old.model, VOCABS)
     path = RunFolder(model_dir).model
     save_model(path, tagger, VOCABS, old, {"epoch": 1})
     tensors, header = load_tensors(path)
@@ -119,7 +120,7 @@ def test_a_model_saved_before_newer_keys_existed_loads_as_it_was_trained(model_d
     save_tensors(path, tensors, header)
     loaded = load_model(model_dir)
     assert loaded.config.model.block_conv == 0 and loaded.config.model.char_encoder == "cnn"
-    assert loaded.config.model.output == "softmax" and loaded.tagger.crf is None
+    assert loaded.config.model.output == "softmax" and loaded.network.crf is None
 
 
 def test_an_xpos_classifier_saved_before_there_were_targets_loads(model_dir: Path) -> None:
@@ -129,7 +130,7 @@ def test_an_xpos_classifier_saved_before_there_were_targets_loads(model_dir: Pat
     config = dataclasses.replace(
         CONFIG, model=dataclasses.replace(CONFIG.model, targets=["upos", "xpos"])
     )
-    tagger = Tagger.for_vocabularies(config.model, vocabs)
+    tagger = TaggingNetwork.for_vocabularies(config.model, vocabs)
     path = RunFolder(model_dir).model
     save_model(path, tagger, vocabs, config, {"epoch": 1})
     tensors, header = load_tensors(path)
@@ -144,7 +145,7 @@ def test_an_xpos_classifier_saved_before_there_were_targets_loads(model_dir: Pat
     assert loaded.config.model.targets == ["upos", "xpos"]
     assert loaded.config.model.target_weight == 0.3
     assert loaded.vocabs.targets["xpos"].itos == ["NN", "VBD"]
-    assert torch.equal(loaded.tagger.state_dict()[new + "weight"], tensors[new + "weight"])
+    assert torch.equal(loaded.network.state_dict()[new + "weight"], tensors[new + "weight"])
 
 
 def test_a_change_anywhere_in_the_header_is_refused(model_dir: Path) -> None:

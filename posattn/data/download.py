@@ -112,7 +112,7 @@ def how_to_supply(treebank: str) -> str:
     return (
         f"run `posattn data download {treebank}` with network access, or put the UD CoNLL-U "
         "files (*-ud-train.conllu, *-ud-dev.conllu, *-ud-test.conllu) in a folder and pass "
-        "--data-dir DIR or set POSATTN_DATA_DIR=DIR"
+        "data_dir=DIR or set POSATTN_DATA_DIR=DIR"
     )
 
 
@@ -177,7 +177,7 @@ def release_of(treebank: str) -> Release:
     if release is None:
         raise PosattnError(
             f"unknown treebank {treebank!r} (`posattn data list` shows the known ones); "
-            "for any other treebank pass --data-dir DIR"
+            "for any other treebank pass data_dir=DIR"
         )
     return release
 

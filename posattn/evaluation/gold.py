@@ -15,7 +15,8 @@ from posattn.data.treebank import COLUMNS, EXTRA_TARGETS, load_treebank, surface
 from posattn.errors import PosattnError
 from posattn.evaluation.scores import Evaluation, evaluate
 from posattn.evaluation.segmentation import RawTextScores, TaggedToken
-from posattn.model.inference import LoadedModel, Prediction
+from posattn.tagging.document import Prediction
+from posattn.tagging.inference import LoadedModel
 
 
 @dataclass

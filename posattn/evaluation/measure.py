@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from posattn.data.treebank import load_treebank, resolve_data_dir, treebank_name
 from posattn.evaluation.gold import evaluate_predictions
-from posattn.model.storage import load_model
-from posattn.model.tagger import count_parameters
+from posattn.model.network import count_parameters
+from posattn.tagging.inference import load_model
 
 if TYPE_CHECKING:
     from datasets import Dataset
 
-    from posattn.model.inference import LoadedModel
+    from posattn.tagging.inference import LoadedModel
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def measure_model(
         tagging_tokens_per_second=tokens_per_second,
         test_correct=test_correct,
         tags=tags,
-        parameters=count_parameters(loaded.tagger),
+        parameters=count_parameters(loaded.network),
     )
 
 

@@ -112,6 +112,6 @@ class TokenEmbedding(nn.Module):
         # the character vectors of the types if already known (they depend on the form alone)
         if spelling is None:
             spelling = self.chars(type_chars)
-        # The character encoder stays float32 when the rest tags in bfloat16 (`Tagger.run_in`).
+        # The character encoder stays float32 when the rest tags in bfloat16 (see `run_in`).
         per_token = spelling[types].to(self.project.weight.dtype)  # (batch, seq, out_dim)
         return self.project(torch.cat([self.words(words), per_token], dim=-1))  # (b, seq, d)

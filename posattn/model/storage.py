@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,7 @@ from posattn.config import Config, config_to_dict, saved_config
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.files import atomic_write_bytes, atomic_write_json
-from posattn.model.inference import LoadedModel
-from posattn.model.precision import Precision, resolve
-from posattn.model.tagger import Tagger
+from posattn.model.network import TaggingNetwork
 from posattn.run_folder import RunFolder
 from posattn.version import __version__
 
@@ -89,7 +88,11 @@ def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
 
 
 def save_model(
-    path: Path, tagger: Tagger, vocabs: Vocabularies, config: Config, metrics: dict[str, Any]
+    path: Path,
+    tagger: TaggingNetwork,
+    vocabs: Vocabularies,
+    config: Config,
+    metrics: dict[str, Any],
 ) -> None:
     """Write the model to `path` (.safetensors) and its header to the same name with .json."""
     meta = {
@@ -113,18 +116,26 @@ def _current_names(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     }
 
 
-def load_model(
-    path: Path, device: torch.device | str = "cpu", precision: Precision = "float32"
-) -> LoadedModel:
-    """A model from its file, or from a run folder holding one, ready to tag in `precision`
-    (see `model.precision`)."""
+@dataclass
+class StoredModel:
+    """What a model file holds: the trained network (on the CPU, in float32), its
+    vocabularies, the config it was trained with, and the whole header."""
+
+    network: TaggingNetwork
+    vocabs: Vocabularies
+    config: Config
+    meta: dict[str, Any]
+
+
+def read_model(path: Path) -> StoredModel:
+    """A model from its file, or from a run folder holding one, checked."""
     if not path.exists():
         raise PosattnError(f"{path}: no such model file or run folder")
     weights_path = RunFolder(path).model if path.is_dir() else path
     if not weights_path.is_file():
         raise PosattnError(
-            f"{path}: no trained model here (expected {weights_path.name}); "
-            "train one with `posattn train` or pass --model DIR"
+            f"{path}: no trained model here (expected {weights_path.name}); train one with "
+            "`posattn train`, or name another model"
         )
     tensors, meta = load_tensors(weights_path)
     if meta.get("format") not in READABLE_FORMATS:
@@ -138,12 +149,10 @@ def load_model(
     try:
         config = saved_config(meta["config"])
         vocabs = Vocabularies.from_json(meta["vocabularies"])
-        tagger = Tagger.for_vocabularies(config.model, vocabs)
-        tagger.load_state_dict(_current_names(tensors))
+        network = TaggingNetwork.for_vocabularies(config.model, vocabs)
+        network.load_state_dict(_current_names(tensors))
     except (KeyError, TypeError, ValueError, RuntimeError, PosattnError) as error:
         text = str(error).strip()
         reason = text.replace("\n", " ")[:300] if text else repr(error)
         raise PosattnError(f"{weights_path}: model does not load ({reason})") from None
-    dtype = resolve(precision, torch.device(device))
-    tagger.to(device).eval().run_in(dtype)
-    return LoadedModel(tagger, vocabs, config, meta, torch.device(device), dtype)
+    return StoredModel(network.eval(), vocabs, config, meta)

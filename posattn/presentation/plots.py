@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from posattn.comparison import Outcome, VariantSummary
-    from posattn.model.inference import AttentionMap
+    from posattn.tagging.document import AttentionMap
 
 
 def _figure(width: float, height: float) -> Figure:

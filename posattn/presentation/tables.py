@@ -13,11 +13,12 @@ from posattn.data.download import UD_RELEASE, KnownTreebank
 from posattn.data.stats import TreebankStats, reference_split
 from posattn.evaluation.scores import Evaluation, TagScore
 from posattn.evaluation.segmentation import RawTextScores
+from posattn.presentation.compare_report import treebank_of
 
 if TYPE_CHECKING:
-    from posattn.comparison import Outcome, VariantSummary
+    from posattn.comparison import Outcome, Suite, VariantSummary
     from posattn.evaluation.analysis import Band
-    from posattn.model.inference import AttentionMap
+    from posattn.tagging.document import AttentionMap
 
 
 def _percent(value: float | None) -> str:
@@ -218,6 +219,36 @@ def print_summary(console: Console, summaries: list[VariantSummary]) -> None:
         paired = [f"{test.better:,} / {test.worse:,}", f"{test.shown_p}"] if test else ["", ""]
         table.add_row(s.name, str(len(s.seeds)), *cells, *paired)
     console.print(table)
+
+
+def print_scores(
+    console: Console, result: Evaluation | RawTextScores, report: Path | None = None
+) -> None:
+    """What `posattn eval` shows: the scores on gold words (with the bands of the error
+    report, if one was written) or from raw text."""
+    if isinstance(result, RawTextScores):
+        print_raw_text_scores(console, result)
+        return
+    print_evaluation(console, result)
+    if report is not None:
+        print_bands(console, "Accuracy by sentence length (tokens)", result.by_length)
+        print_bands(console, "Accuracy by word frequency in train", result.by_frequency)
+        console.print(f"error analysis written to [bold]{report}[/]")
+
+
+def print_suite(
+    console: Console,
+    suite: Suite,
+    outcomes: list[Outcome],
+    summaries: list[VariantSummary],
+    report: Path,
+) -> None:
+    """What `posattn compare` shows: each variant, the summaries over seeds, the report."""
+    first = suite.sentences[0].text if suite.sentences else ""
+    print_comparison(console, outcomes, first, treebank_of(outcomes))
+    if len(suite.seeds) > 1:
+        print_summary(console, summaries)
+    console.print(f"report: [bold]{report}[/]")
 
 
 def print_bands(console: Console, title: str, bands: list[Band]) -> None:

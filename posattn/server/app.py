@@ -34,9 +34,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from posattn.api import PosTagger
 from posattn.data.text import sentence_lines
 from posattn.errors import PosattnError
-from posattn.model.inference import MAX_SHOWN_TOKENS, TaggedSentence
-from posattn.presentation.formats import to_conllu
 from posattn.server.limits import Limits
+from posattn.tagging.attention_maps import MAX_SHOWN_TOKENS
+from posattn.tagging.document import TaggedSentence
+from posattn.tagging.formats import to_conllu
 
 PAGE = Path(__file__).parent / "page"
 CONLLU = "text/x-conllu"

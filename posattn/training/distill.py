@@ -13,7 +13,7 @@ import torch
 
 from posattn.data.vocab import Vocab
 from posattn.errors import PosattnError
-from posattn.model.storage import load_model
+from posattn.tagging.inference import load_model
 
 
 def teacher_distributions(

@@ -31,10 +31,10 @@ from posattn.data.treebank import (
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.files import atomic_write_json
-from posattn.model.inference import predict
+from posattn.model.network import TaggingNetwork, count_parameters
 from posattn.model.storage import save_model
-from posattn.model.tagger import Tagger, count_parameters
 from posattn.run_folder import RunFolder, claim, final_folder
+from posattn.tagging.inference import predict
 from posattn.training.distill import teacher_distributions
 from posattn.training.provenance import describe_run
 from posattn.training.resume import (
@@ -101,7 +101,7 @@ def select_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise PosattnError("--device cuda: no CUDA device is available (use --device cpu)")
+        raise PosattnError("device=cuda: no CUDA device is available (use device=cpu)")
     return torch.device(name)
 
 
@@ -149,7 +149,7 @@ def lr_factor_by_time(step: int, warmup_steps: int, spent: float) -> float:
     return max(0.0, 1.0 - spent)
 
 
-def make_optimizer(model: Tagger, config: Config) -> torch.optim.AdamW:
+def make_optimizer(model: TaggingNetwork, config: Config) -> torch.optim.AdamW:
     # Weight decay on matrices only: decaying biases and LayerNorm gains only hurts.
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
@@ -163,7 +163,11 @@ def make_optimizer(model: Tagger, config: Config) -> torch.optim.AdamW:
 
 
 def dev_accuracy(
-    model: Tagger, vocabs: Vocabularies, data: TreebankSplits, config: Config, device: torch.device
+    model: TaggingNetwork,
+    vocabs: Vocabularies,
+    data: TreebankSplits,
+    config: Config,
+    device: torch.device,
 ) -> float:
     predictions = predict(
         model,
@@ -202,7 +206,7 @@ def start_run(
 ) -> Run:
     device = select_device(config.train.device)
     seed_everything(config.train.seed)
-    model = Tagger.for_vocabularies(config.model, vocabs).to(device)
+    model = TaggingNetwork.for_vocabularies(config.model, vocabs).to(device)
     optimizer = make_optimizer(model, config)
     # An average of recent weights generalises better than the last noisy step's weights.
     averaged = (
@@ -352,7 +356,7 @@ def check_memory(config: Config, vocabs: Vocabularies) -> None:
     """Refuse a model too big to train in this machine's memory, before allocating it: its size
     is counted on torch's meta device, which allocates nothing."""
     with torch.device("meta"):
-        parameters = count_parameters(Tagger.for_vocabularies(config.model, vocabs))
+        parameters = count_parameters(TaggingNetwork.for_vocabularies(config.model, vocabs))
     # Weights, gradients, AdamW's two moments and the weight average, 4 bytes each.
     needed = parameters * 4 * (5 if config.train.ema_decay else 4)
     available = available_memory()

@@ -33,7 +33,7 @@ class TrainingInterrupted(PosattnError):
     def __init__(self, signum: int, folder: RunFolder) -> None:
         super().__init__(
             f"interrupted by {signal.Signals(signum).name}: training state saved in "
-            f"{folder.checkpoint}; continue with `posattn train --resume {folder.path}`"
+            f"{folder.checkpoint}; continue it with resume={folder.path}"
         )
         self.exit_code = 128 + signum
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch.optim.swa_utils import AveragedModel
 
-from posattn.model.tagger import Tagger
+from posattn.model.network import TaggingNetwork
 
 
 @dataclass
@@ -36,9 +36,9 @@ class Clock:
 class Run:
     """What one training run holds besides the data: built once, then stepped through."""
 
-    model: Tagger
+    model: TaggingNetwork
     device: torch.device
-    evaluated: Tagger
+    evaluated: TaggingNetwork
     """The model scored on dev and saved: the weight average if there is one, else `model`."""
     averaged: AveragedModel | None
     optimizer: torch.optim.Optimizer

@@ -1,26 +1,17 @@
-"""Tagged sentences as output: tab-separated, CoNLL-U, JSON lines, or a rich table for people.
+"""Tagged sentences as text for machines: tab-separated, CoNLL-U, JSON lines.
 
-`FORMATS` is the one registry of writers; the command line's `--format` choices are its keys.
+`MACHINE_FORMATS` is the one registry of these writers (the terminal's table for people is in
+`presentation.tagged`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
-
-from rich.table import Table
+from typing import Any
 
 from posattn.errors import PosattnError
-
-if TYPE_CHECKING:
-    from posattn.model.inference import TaggedSentence, Token
-
-
-def _others(token: Token) -> list[str]:
-    """The token's labels of the other targets its model predicts: XPOS, then FEATS."""
-    return [label for label in (token.xpos, token.feats) if label is not None]
+from posattn.tagging.document import TaggedSentence
 
 
 def _other_labels(sentence: TaggedSentence) -> list[list[str]]:
@@ -73,48 +64,16 @@ def to_json(sentence: TaggedSentence, number: int) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def to_table(sentence: TaggedSentence, number: int) -> Table:
-    table = Table()
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("token")
-    table.add_column("tag", style="bold")
-    table.add_column("probability", justify="right")
-    first = sentence[0] if len(sentence) else None
-    if first is not None and first.xpos is not None:
-        table.add_column("xpos")
-    if first is not None and first.feats is not None:
-        table.add_column("features")
-    for index, token in enumerate(sentence, start=1):
-        table.add_row(
-            str(index), token.form, token.upos, f"{token.probability:.3f}", *_others(token)
-        )
-    return table
+Writer = Callable[[TaggedSentence, int], str]
+"""Renders sentence `number` (1-based) as text."""
+
+MACHINE_FORMATS: dict[str, Writer] = {"tsv": to_tsv, "conllu": to_conllu, "json": to_json}
 
 
-@dataclass(frozen=True)
-class OutputFormat:
-    name: str
-    write: Callable[[TaggedSentence, int], str | Table]
-    """Renders sentence `number` (1-based): text for machines, a rich Table for people."""
-    for_machines: bool
-    """Its output is data (to be parsed), so nothing else may be mixed into stdout."""
-
-
-FORMATS: dict[str, OutputFormat] = {
-    f.name: f
-    for f in (
-        OutputFormat("table", to_table, for_machines=False),
-        OutputFormat("tsv", to_tsv, for_machines=True),
-        OutputFormat("conllu", to_conllu, for_machines=True),
-        OutputFormat("json", to_json, for_machines=True),
-    )
-}
-
-
-def machine_format(name: str) -> Callable[[TaggedSentence, int], str]:
+def machine_format(name: str) -> Writer:
     """The writer of a machine format by name (`tsv`, `conllu`, `json`)."""
-    chosen = FORMATS.get(name)
-    if chosen is None or not chosen.for_machines:
-        machine = [f.name for f in FORMATS.values() if f.for_machines]
-        raise PosattnError(f"{name!r} is not a machine format (those are: {', '.join(machine)})")
-    return cast(Callable[["TaggedSentence", int], str], chosen.write)
+    if name not in MACHINE_FORMATS:
+        raise PosattnError(
+            f"output_format={name!r}: the machine formats are {', '.join(MACHINE_FORMATS)}"
+        )
+    return MACHINE_FORMATS[name]

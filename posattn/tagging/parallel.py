@@ -28,11 +28,10 @@ from typing import Any, TypeVar
 
 from posattn.data.text import sentence_lines, stream_sentences
 from posattn.errors import PosattnError
-from posattn.model.inference import LoadedModel, TaggedSentence
-from posattn.model.precision import Precision
-
-Sentence = str | Sequence[str]
-"""Raw text (tokenised like the model's treebank) or a list of tokens."""
+from posattn.tagging.document import TaggedSentence
+from posattn.tagging.inference import LoadedModel, load_model
+from posattn.tagging.precision import Precision
+from posattn.tagging.sentences import Sentence, one_sentence_each
 
 _model_of_this_worker: list[LoadedModel] = []
 """Set once in each worker process by `_load`: the state a process pool's initializer leaves
@@ -74,6 +73,16 @@ def chunked(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     return iter(lambda: list(itertools.islice(pending, size)), [])
 
 
+def sentence_chunks(
+    sentences: Iterable[str] | Iterable[Sequence[str]], size: int
+) -> Iterator[list[str | list[str]]]:
+    """The sentences (see `sentences.one_sentence_each`) in lists of `size`, read as they are
+    needed."""
+    if size < 1:
+        raise PosattnError(f"chunk must be at least 1, not {size}")
+    return chunked(one_sentence_each(sentences), size)
+
+
 def numbered_chunks(
     chunks: Iterable[Sequence[Sentence]],
 ) -> Iterator[tuple[int, Sequence[Sentence]]]:
@@ -86,8 +95,6 @@ def numbered_chunks(
 
 def _load(model_path: str, device: str, precision: Precision) -> None:
     import torch
-
-    from posattn.model.storage import load_model
 
     torch.set_num_threads(1)  # one worker per core: more threads would fight over them
     _model_of_this_worker.append(load_model(Path(model_path), device, precision))
@@ -237,7 +244,7 @@ def tag_files_with_ray(
         import ray.data
     except ImportError:
         raise PosattnError(
-            "--engine ray needs Ray: pip install 'posattn[ray]' (or pip install 'ray[data]')"
+            "engine=ray needs Ray: pip install 'posattn[ray]' (or pip install 'ray[data]')"
         ) from None
     for path in files:
         check_utf8(path)

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from posattn.data.download import sha256_of
 from posattn.errors import PosattnError
 from posattn.files import atomic_write_json, atomic_writer, read_json_object
 
 if TYPE_CHECKING:
-    from posattn.corpus import RenderedChunk
+    from posattn.tagging.parallel import RenderedChunk
 
 SUFFIXES = {"tsv": ".tsv", "conllu": ".conllu", "json": ".jsonl"}
 MANIFEST = ".posattn-shards.json"
@@ -35,14 +36,6 @@ class ShardSummary:
     tokens: int
     already_done: list[Path] = field(default_factory=list)
     """Shards finished by an earlier run of the same command, left as they were."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -67,7 +60,7 @@ class ShardPlan:
         """Note a finished shard in the manifest (rewritten whole, atomically)."""
         self.records[self.targets[source].name] = {
             "input": str(source.resolve()),
-            "input_sha256": _sha256(source),
+            "input_sha256": sha256_of(source),
             "sha256": shard_sha256,
             **self.stamp,
         }
@@ -79,8 +72,8 @@ class ShardPlan:
             isinstance(record, dict)
             and record.get("input") == str(source.resolve())
             and all(record.get(key) == value for key, value in self.stamp.items())
-            and record.get("input_sha256") == _sha256(source)
-            and record.get("sha256") == _sha256(target)
+            and record.get("input_sha256") == sha256_of(source)
+            and record.get("sha256") == sha256_of(target)
         )
 
 

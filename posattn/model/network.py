@@ -1,6 +1,7 @@
 """The tagger: token vectors + positions -> encoder -> a linear classifier over tags.
 
-It offers `loss(batch)` and `predict(batch)`, so the training loop knows nothing about tagging.
+It offers `loss(batch)` to training and `predict_targets(batch)` to tagging: the training loop
+needs nothing else of it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _cross_entropy(logits: torch.Tensor, gold: torch.Tensor, smoothing: float) -
     )
 
 
-class Tagger(nn.Module):
+class TaggingNetwork(nn.Module):
     def __init__(
         self,
         config: ModelConfig,
@@ -88,7 +89,7 @@ class Tagger(nn.Module):
             {name: nn.Linear(config.d_model, sizes[name]) for name in config.targets[1:]}
         )
 
-    def run_in(self, dtype: torch.dtype) -> Tagger:
+    def run_in(self, dtype: torch.dtype) -> TaggingNetwork:
         """Tag in `dtype` (see `model.precision`): the network in it, the character encoder and
         the CRF in float32. For tagging only: training is float32."""
         self.to(dtype)
@@ -103,7 +104,7 @@ class Tagger(nn.Module):
         return self.config.max_positions if self.learned_positions is not None else None
 
     @classmethod
-    def for_vocabularies(cls, config: ModelConfig, vocabs: Vocabularies) -> Tagger:
+    def for_vocabularies(cls, config: ModelConfig, vocabs: Vocabularies) -> TaggingNetwork:
         sizes = {name: len(vocab) for name, vocab in vocabs.targets.items()}
         return cls(config, len(vocabs.words), len(vocabs.chars), len(vocabs.tags), sizes)
 
@@ -127,9 +128,11 @@ class Tagger(nn.Module):
             return self.encoder(x, batch.mask, return_weights, graph=batch.graph)
         return self.encoder(x, batch.mask, return_weights)
 
-    def forward(self, batch: Batch) -> torch.Tensor:
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each token's contextual vector (batch, seq, d_model) and tag scores (batch, seq,
+        tags), what training and tagging both start from."""
         hidden, _ = self.encode(batch)
-        return self.classifier(hidden)  # (batch, seq, tags)
+        return hidden, self.classifier(hidden)
 
     def loss(
         self, batch: Batch, label_smoothing: float = 0.0, distill: float = 0.0
@@ -137,8 +140,7 @@ class Tagger(nn.Module):
         """Cross-entropy with the gold tags (or a CRF's negative log-likelihood); with `distill`
         and the batch's teacher distributions, mixed with the cross-entropy with those; plus
         each other target's loss, weighted by model.target_weight."""
-        hidden, _ = self.encode(batch)  # (batch, seq, d_model)
-        logits = self.classifier(hidden)  # (batch, seq, tags)
+        hidden, logits = self(batch)  # (batch, seq, d_model), (batch, seq, tags)
         if self.crf is not None:
             # Per token, as the cross-entropy is, so the learning rate means the same.
             nll = self.crf.negative_log_likelihood(logits, batch.tags, batch.mask)
@@ -156,16 +158,11 @@ class Tagger(nn.Module):
         return loss
 
     @torch.no_grad()
-    def predict(self, batch: Batch) -> torch.Tensor:
-        """Tag probabilities, (batch, seq, tags)."""
-        return self.predict_targets(batch)[0]
-
-    @torch.no_grad()
     def predict_targets(self, batch: Batch) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Tag probabilities (batch, seq, tags), and the chosen label ids (batch, seq) of each
         other target."""
-        hidden, _ = self.encode(batch)  # (batch, seq, d_model)
-        logits = self.classifier(hidden).float()  # (batch, seq, tags); probabilities in float32
+        hidden, logits = self(batch)  # (batch, seq, d_model), (batch, seq, tags)
+        logits = logits.float()  # probabilities in float32, whatever the network runs in
         chosen = {
             name: classifier(hidden).argmax(dim=-1)
             for name, classifier in self.target_classifiers.items()
