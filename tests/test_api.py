@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import random
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,44 @@ def test_documents_are_sequences_and_the_api_is_listed(toy_run: tuple[Path, Path
         ("I", ("I",), True), ("don't", ("do", "n't"), True), ("know", ("know",), False),
         (".", (".",), True),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("job", "message"),
+    [
+        ({"text": "I saw", "layer": 2}, "layer=N, head=N, average_heads=True and plot=FILE need"),
+        ({"text": "I saw", "output_format": "xml"}, "output_format=xml: choose one of table"),
+        ({"text": "I saw", "output": Path("out")}, "output= and engine= tag files: give input"),
+        ({"input": "a.txt", "engine": "ray"}, "output= and engine= tag files"),
+        ({"input": "a.txt", "output": Path("o"), "output_format": "table"}, "not output_format"),
+        ({"input": "a.txt", "output": Path("o"), "attention": True}, "not attention=True"),
+        ({}, "give either text or input=FILE"),
+        ({"text": "I saw", "input": "a.txt"}, "give either text or input=FILE"),
+    ],
+)
+def test_the_rules_of_posattn_tag_hold_in_python(job: dict[str, Any], message: str) -> None:
+    with pytest.raises(posattn.PosattnError, match=re.escape(message)):
+        posattn.TagJob(**job)
+
+
+def test_the_rules_of_the_other_commands_hold_in_python(
+    toy_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    run = toy_run[0]
+    with pytest.raises(posattn.PosattnError, match="report= analyses the tagging of the gold"):
+        posattn.evaluate(run, raw=True, report=tmp_path / "report")
+    with pytest.raises(posattn.PosattnError, match=r"resume=.* continues a run with its own"):
+        posattn.train(resume=run, seed=2)
+    with pytest.raises(posattn.PosattnError, match="quick=True is budget=quick"):
+        posattn.compare(quick=True, budget="quick")
+    with pytest.raises(posattn.PosattnError, match="several runs: say where"):
+        posattn.draw_curves([run, run])
+    assert not (tmp_path / "report").exists()
+
+
+def test_a_tag_job_writes_what_the_command_writes(
+    toy_run: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tagger = posattn.load(toy_run[0])
+    posattn.TagJob(text="I saw a saw .", output_format="tsv").run(tagger)
+    assert capsys.readouterr().out == "I\tPRON\nsaw\tVERB\na\tDET\nsaw\tNOUN\n.\tPUNCT\n\n"
