@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,10 +101,6 @@ PrecisionOption = Annotated[
         help="What the model tags in: auto is bfloat16 where the CPU multiplies it fast (AMX, "
         "AVX-512 BF16; `posattn models` says which), else float32."
     ),
-]
-OutputDir = Annotated[
-    Optional[Path],  # noqa: UP045
-    typer.Option("--output", "-o", metavar="DIR", help="Where the results go (see the command)."),
 ]
 ConfigFile = Annotated[
     Optional[Path],  # noqa: UP045
@@ -209,7 +206,7 @@ OutputFormat = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output format (default: table on the terminal, conllu with --output).",
+        help="Output format (default: table, conllu with --output).",
     ),
 ]
 Attention = Annotated[bool, _flag("--attention", "Show each layer's and head's attention map.")]
@@ -339,11 +336,14 @@ StatsPlot = Annotated[
     ),
 ]
 
-OPTION_NAMES = {"output_format": "--format", "files": "--file", "input": "--input"}
+OPTION_NAMES = {"output_format": "--format"}
 """Parameters whose option is not `--` and their name with dashes."""
 PARAMETER = re.compile(
-    r"\b(overwrite|resume|output|data_dir|engine|device|budget|only|layer|head|average_heads|"
-    r"plot|attention|quick|output_format|workers|precision|seeds|input|raw|report)=([^\s,:;)]*)"
+    # A parameter stands at the start or after a space or `(`: never inside a config key
+    # (`train.device=cpu`), a path (`runs/output=big`) or a quoted value (`'device=cpu'`).
+    r"(?<![^\s(])(overwrite|resume|output|data_dir|engine|device|budget|only|layer|head|"
+    r"average_heads|plot|attention|quick|output_format|workers|precision|seeds|input|raw|"
+    r"report)=([^\s,:;)]*)"
 )
 
 
@@ -367,14 +367,17 @@ def _report(message: str, exit_code: int = 1) -> typer.Exit:
 
 
 @contextmanager
-def reported_errors() -> Iterator[None]:
+def reported_errors(writes_results: bool = True) -> Iterator[None]:
     """The one error boundary: a user's mistake or an ordinary failure of the system (a full
-    disk, a missing folder, a file where a folder should be) is one line and a non-zero exit."""
-    if sys.stdout is None:  # started with stdout closed (`>&-`)
+    disk, a missing folder, a file where a folder should be) is one line and a non-zero exit.
+    A command that `writes_results` needs stdout open."""
+    if writes_results and sys.stdout is None:  # started with stdout closed (`>&-`)
         raise _report("stdout is closed: there is nowhere to write the results")
     try:
         yield
     except BrokenPipeError:
+        if not _stdout_is_closed():
+            raise _report("a pipe closed while posattn wrote into it (Broken pipe)") from None
         # Whoever read the output has gone (`| head -1`): end quietly, as `cat` does, and let
         # nothing more be written into the closed pipe when Python flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -389,6 +392,16 @@ def reported_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         error_console.print("[bold red]interrupted[/]")
         raise typer.Exit(130) from None
+
+
+def _stdout_is_closed() -> bool:
+    """Whether stdout is a pipe whose reader has gone (its end then reports an error)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no such file descriptor (tests, notebooks)
+        return False
 
 
 def _print_version(value: bool) -> None:
@@ -452,7 +465,7 @@ def train(
 @app.command("eval")
 def evaluate(
     model: ModelDir = None,
-    precision: PrecisionOption = PrecisionChoice.auto,
+    precision: PrecisionOption = PrecisionChoice.float32,
     data_dir: DataDir = None,
     split: SplitOption = Split.dev,
     files: GoldFiles = None,
@@ -588,7 +601,7 @@ def serve(
 ) -> None:
     """Serve a tagging page with attention maps at http://HOST:PORT/ and a JSON API
     (POST /api/tag, GET /api/model, docs at /docs); needs pip install 'posattn\\[serve]'."""
-    with reported_errors():
+    with reported_errors(writes_results=False):
         from posattn import api
         from posattn.server import Limits, build_app, listening_socket, run_app
 

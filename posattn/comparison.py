@@ -35,6 +35,8 @@ from posattn.training.loop import Reporter, SilentReporter, train
 from posattn.training.resume import TrainingInterrupted, resumable
 
 OUTCOME_FILE = "outcome.json"
+ERROR_FILE = "error.txt"
+"""Where a variant that failed unexpectedly keeps its traceback."""
 """Beside each variant's run folder files: its config and what it measured, to reuse it."""
 
 
@@ -429,7 +431,10 @@ def _train_and_measure(
     seed: int | None,
 ) -> Outcome:
     outcome = Outcome(variant.name, variant.claim, "trained", seed, config.name)
-    (run_dir / OUTCOME_FILE).unlink(missing_ok=True)  # stale until this run's one is written
+    # Stale until this run writes its own; left in the folder, they would make it look like a
+    # user's files to the overwrite below (and a folder of them alone is not a run to replace).
+    for stale in (OUTCOME_FILE, ERROR_FILE):
+        (run_dir / stale).unlink(missing_ok=True)
     try:
         folder = RunFolder(run_dir)
         # An interrupted variant resumes where it stopped (in its folder, or beside it when it
@@ -449,7 +454,7 @@ def _train_and_measure(
         outcome.status, outcome.error = "failed", str(error)
     except Exception as error:  # one broken variant must not cost the rest of the suite
         outcome.status, outcome.error = "failed", f"{type(error).__name__}: {error}"
-        atomic_write_bytes(run_dir / "error.txt", traceback.format_exc().encode())
+        atomic_write_bytes(run_dir / ERROR_FILE, traceback.format_exc().encode())
     atomic_write_json(
         run_dir / OUTCOME_FILE, {"config": config_to_dict(config), "outcome": outcome.to_json()}
     )

@@ -29,12 +29,13 @@ from typing import Any
 import torch
 
 import posattn
-from posattn.catalog import SHIPPED_NAMES, read_header, shipped_model
+from posattn.catalog import SHIPPED_NAMES, shipped_model
 from posattn.config import config_to_dict, load_config, saved_config
 from posattn.data.download import RELEASES, UD_RELEASE, sha256_of
 from posattn.data.treebank import find_split_files, resolve_data_dir
 from posattn.evaluation.gold import gold_from_split
 from posattn.evaluation.scores import Evaluation
+from posattn.headers import read_header
 from posattn.model.storage import FORMAT_VERSION, load_tensors, save_tensors, tensors_sha256
 from posattn.run_folder import RunFolder
 

@@ -43,7 +43,10 @@ def test_tag_pretokenised_and_lists_of_sentences(toy_run: tuple[Path, Path]) -> 
 def test_evaluate_gives_what_eval_json_prints(toy_run: tuple[Path, Path], tmp_path: Path) -> None:
     run, data = toy_run
     test_file = data / "en_toy-ud-test.conllu"
-    evaluation = posattn.load(run).evaluate(test_file, report=tmp_path / "report")
+    # `posattn eval` scores in float32 unless told otherwise
+    evaluation = posattn.load(run, precision="float32").evaluate(
+        test_file, report=tmp_path / "report"
+    )
     assert evaluation.tokens == 250 and evaluation.accuracy > 0.98
     printed = CliRunner().invoke(
         app, ["eval", "--model", str(run), "--file", str(test_file), "--json"]
@@ -51,7 +54,7 @@ def test_evaluate_gives_what_eval_json_prints(toy_run: tuple[Path, Path], tmp_pa
     assert printed.exit_code == 0, printed.output
     assert json.loads(printed.output) == json.loads(json.dumps(evaluation.to_json()))
     assert (tmp_path / "report" / "confusion.csv").is_file()
-    on_split = posattn.load(run).evaluate(split="test")  # the model's own treebank
+    on_split = posattn.load(run, precision="float32").evaluate(split="test")  # its own treebank
     assert on_split.accuracy == evaluation.accuracy
 
 
@@ -205,3 +208,15 @@ def test_a_tag_job_writes_what_the_command_writes(
     tagger = posattn.load(toy_run[0])
     posattn.TagJob(text="I saw a saw .", output_format="tsv").run(tagger)
     assert capsys.readouterr().out == "I\tPRON\nsaw\tVERB\na\tDET\nsaw\tNOUN\n.\tPUNCT\n\n"
+
+
+def test_shards_tagged_in_another_precision_are_not_taken_for_finished(
+    toy_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    text = tmp_path / "a.txt"
+    text.write_text("I saw a saw .\n")
+    posattn.load(toy_run[0], precision="float32").tag_files(text, tmp_path / "out")
+    again = posattn.load(toy_run[0], precision="float32").tag_files(text, tmp_path / "out")
+    assert again.already_done == [tmp_path / "out" / "a.conllu"]
+    with pytest.raises(posattn.PosattnError, match="with this model, precision and format"):
+        posattn.load(toy_run[0], precision="bfloat16").tag_files(text, tmp_path / "out")

@@ -23,6 +23,7 @@ LAYERS = [
         "posattn.files",
         "posattn.config",
         "posattn.run_folder",
+        "posattn.headers",
         "posattn.catalog",
     ),
     ("posattn.data",),

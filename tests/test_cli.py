@@ -372,3 +372,29 @@ def test_option_mistakes_are_said_plainly(tmp_path: Path) -> None:
     assert missing.output.strip() == "error: /nonexistent: no such model file or run folder"
     serve_help = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
     assert "pip install 'posattn[serve]'" in serve_help.output
+
+
+def test_options_are_named_where_the_library_names_parameters() -> None:
+    from posattn.cli import _as_options
+
+    assert _as_options("DIR: overwrite=True replaces a run; or choose another output=DIR") == (
+        "DIR: --overwrite replaces a run; or choose another --output DIR"
+    )
+    assert _as_options("layer=9: this model has layers 1 to 2") == (
+        "--layer 9: this model has layers 1 to 2"
+    )
+    assert _as_options("output_format=xml: choose one") == "--format xml: choose one"
+    assert _as_options("override 'x': bad") == "--set 'x': bad"
+    for untouched in (
+        "override 'train.device=cpu': the value is not valid YAML",  # a config key
+        "runs/sweep/output=big: cannot write",  # a path
+        "override 'device=cpu': expected section.key=value",  # a quoted value
+    ):
+        assert _as_options(untouched).removeprefix("--set ") == untouched.removeprefix("override ")
+
+
+def test_every_output_format_is_offered() -> None:
+    from posattn.cli import FormatName
+    from posattn.presentation.tagged import OUTPUT_FORMATS
+
+    assert [f.value for f in FormatName] == list(OUTPUT_FORMATS)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from posattn.cli import app
 from posattn.comparison import (
+    ERROR_FILE,
     PairedTest,
     SilentSuiteProgress,
     load_suite,
@@ -95,11 +96,14 @@ def test_compare_trains_reports_and_resumes(tmp_path: Path) -> None:
     assert statuses(out) == {"fc": "reused", "too-short-table": "failed", "attention": "reused"}
     assert weights.stat().st_mtime_ns == trained_at
 
-    # A changed variant is a different experiment: it trains again, the rest is reused.
+    # A changed variant is a different experiment: it trains again, the rest is reused; the
+    # traceback an unexpected failure left in its folder is no reason to refuse it.
+    (out / "too-short-table" / ERROR_FILE).write_text("Traceback of an earlier failure")
     suite.write_text(SUITE.replace("model.max_positions=4", "model.max_positions=8"))
     third = runner.invoke(app, [*command, "--only", "too-short-table"])
     assert third.exit_code == 0, third.output
     assert statuses(out) == {"fc": "reused", "too-short-table": "trained", "attention": "reused"}
+    assert not (out / "too-short-table" / ERROR_FILE).exists()
 
 
 @pytest.mark.parametrize(

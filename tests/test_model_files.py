@@ -168,3 +168,20 @@ def test_a_change_anywhere_in_the_header_is_refused(model_dir: Path) -> None:
     path.write_bytes(save(tensors, metadata={"posattn": json.dumps(header)}))
     with pytest.raises(PosattnError, match="the header has lost its checksum"):
         load_model(model_dir)
+
+
+def test_a_header_length_that_does_not_fit_is_one_line(model_dir: Path, tmp_path: Path) -> None:
+    from posattn.catalog import available_models
+    from posattn.headers import read_header
+
+    runs = tmp_path / "runs"
+    run = runs / "damaged"
+    run.mkdir(parents=True)
+    for name in ("train_result.json", "config.json"):
+        (run / name).write_text("{}")
+    for length in (2**63, 10**12, 10):
+        RunFolder(run).model.write_bytes(length.to_bytes(8, "little") + b"{}")
+        with pytest.raises(PosattnError, match="not a posattn model file, or a damaged one"):
+            read_header(RunFolder(run).model)
+        with pytest.raises(PosattnError, match="damaged"):
+            available_models(runs)

@@ -14,10 +14,10 @@ from posattn.catalog import (
     SHIPPED_NAMES,
     available_models,
     default_model,
-    read_header,
     shipped_model,
 )
 from posattn.data.download import RELEASES
+from posattn.headers import read_header
 from posattn.model.storage import FORMAT_VERSION, load_tensors
 
 

@@ -1,7 +1,7 @@
 """The Python API: everything the command line does, as a few functions and one tagger object.
 
     import posattn
-    tagger = posattn.load()                    # the latest run under runs/, else en_ewt
+    tagger = posattn.load()                    # the latest finished run under runs/, else en_ewt
     print(tagger.tag("I saw a saw"))           # I/PRON saw/VERB a/DET saw/NOUN
     posattn.train("configs/quick.yaml", data_dir=..., output=..., overrides={"train.epochs": 1})
 

@@ -58,6 +58,8 @@ class TagJob:
             raise PosattnError(
                 "layer=N, head=N, average_heads=True and plot=FILE need attention=True"
             )
+        if self.engine not in ("local", "ray"):
+            raise PosattnError(f"engine={self.engine}: choose local or ray")
         if self.output_format not in (None, *OUTPUT_FORMATS):
             raise PosattnError(
                 f"output_format={self.output_format}: choose one of {', '.join(OUTPUT_FORMATS)}"

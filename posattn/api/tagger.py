@@ -3,7 +3,7 @@ corpora, evaluates on treebank files and shows attention; and `evaluate`, what `
 does in one call.
 
     import posattn
-    tagger = posattn.load()                    # the latest run under runs/, else en_ewt
+    tagger = posattn.load()                    # the latest finished run under runs/, else en_ewt
     doc = tagger.tag("I saw a saw")            # raw text, tokenised like `posattn tag`
     [(t.form, t.upos, round(t.probability, 3)) for t in doc.sentences[0]]
     tagger.tag([["I", "saw", "a", "saw"]])     # pretokenised
@@ -159,7 +159,7 @@ class PosTagger:
         self, task: Callable[[LoadedModel, Item], Result], chunks: Iterable[Item], workers: int
     ) -> Iterator[Result]:
         if workers < 1:
-            raise PosattnError(f"workers must be at least 1, not {workers}")
+            raise PosattnError(f"workers={workers}: must be at least 1")
         if workers == 1:
             return (task(self.model, chunk) for chunk in chunks)
         return map_in_processes(
@@ -185,7 +185,7 @@ class PosTagger:
         `workers` actors if more than 1, else one per CPU."""
         files = input_files([inputs] if isinstance(inputs, str | Path) else inputs)
         render = machine_format(output_format)
-        plan = plan_shards(files, Path(output), output_format, self.model.sha256)
+        plan = plan_shards(files, Path(output), output_format, self.model.sha256, self.precision)
         pieces: Iterable[tuple[Path, RenderedChunk]] = ()
         if plan.todo and engine == "ray":
             actors = workers if workers > 1 else None
@@ -285,7 +285,7 @@ def load(
 def evaluate(
     model: str | Path | None = None,
     *,
-    precision: Precision = "auto",
+    precision: Precision = "float32",
     files: str | Path | Sequence[str | Path] | None = None,
     split: Literal["dev", "test"] = "dev",
     data_dir: str | Path | None = None,
@@ -294,7 +294,8 @@ def evaluate(
 ) -> Evaluation | RawTextScores:
     """What `posattn eval` does: load `model` (see `load`) and score it on `files` or a split,
     on the gold words (with `report`, the error analysis too) or, with `raw`, from each
-    sentence's raw text."""
+    sentence's raw text. In float32 unless told otherwise: the precision the recorded figures
+    (training's dev accuracy, the shipped models' scores) were measured in."""
     if raw and report is not None:
         raise PosattnError("report= analyses the tagging of the gold words: not with raw=True")
     tagger = load(model, precision=precision)

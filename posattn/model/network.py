@@ -90,7 +90,7 @@ class TaggingNetwork(nn.Module):
         )
 
     def run_in(self, dtype: torch.dtype) -> TaggingNetwork:
-        """Tag in `dtype` (see `model.precision`): the network in it, the character encoder and
+        """Tag in `dtype` (see `tagging.precision`): the network in it, the character encoder and
         the CRF in float32. For tagging only: training is float32."""
         self.to(dtype)
         self.embedding.chars.float()

@@ -20,11 +20,11 @@ from typing import Any
 
 import torch
 
-from posattn.catalog import HEADER_KEY, parse_header
 from posattn.config import Config, config_to_dict, saved_config
 from posattn.data.vocab import Vocabularies
 from posattn.errors import PosattnError
 from posattn.files import atomic_write_bytes, atomic_write_json
+from posattn.headers import HEADER_KEY, parse_header
 from posattn.model.network import TaggingNetwork
 from posattn.run_folder import RunFolder
 from posattn.version import __version__

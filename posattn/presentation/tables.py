@@ -13,7 +13,6 @@ from posattn.data.download import UD_RELEASE, KnownTreebank
 from posattn.data.stats import TreebankStats, reference_split
 from posattn.evaluation.scores import Evaluation, TagScore
 from posattn.evaluation.segmentation import RawTextScores
-from posattn.presentation.compare_report import treebank_of
 
 if TYPE_CHECKING:
     from posattn.comparison import Outcome, Suite, VariantSummary
@@ -244,6 +243,10 @@ def print_suite(
     report: Path,
 ) -> None:
     """What `posattn compare` shows: each variant, the summaries over seeds, the report."""
+    # Here, not at the top: compare_report brings in training and torch, which `data list`
+    # and the other tables must not wait for.
+    from posattn.presentation.compare_report import treebank_of
+
     first = suite.sentences[0].text if suite.sentences else ""
     print_comparison(console, outcomes, first, treebank_of(outcomes))
     if len(suite.seeds) > 1:

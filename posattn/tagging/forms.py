@@ -55,7 +55,7 @@ class FormCache:
         self, forms: list[str], network: TaggingNetwork, vocabs: Vocabularies, max_word_length: int
     ) -> None:
         new = list(dict.fromkeys(form for form in forms if form not in self.rows))
-        if len(self.rows) + len(new) > self.limit:
+        if new and len(self.rows) + len(new) > self.limit:
             self.rows.clear()
             new = list(dict.fromkeys(forms))
         if new:

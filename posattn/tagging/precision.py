@@ -4,9 +4,8 @@ fast.
 bfloat16 keeps float32's range with 8 bits of mantissa; on a CPU with AMX or AVX-512 BF16 its
 matrix products run several times faster than float32's. The weights are converted once, when
 the model is loaded (`torch.autocast` converts them again at every call, which cost what it
-saved), and only where the time goes: the encoder and the projection into it. The character
-encoder, whose vectors are computed once per form and cached, and the final softmax stay in
-float32. Training is always float32.
+saved): all of the network but the character encoder, whose vectors are computed once per form
+and cached, and the CRF; the probabilities are computed in float32. Training is always float32.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@ under a temporary name and renamed once complete, so a shard is whole or absent.
 
 An interrupted run keeps every shard it finished, and the same command run again continues it:
 the folder's manifest (`.posattn-shards.json`) records, for each finished shard, the input's and
-the shard's SHA-256, the model and the format. A shard whose record still matches is skipped, any
-other file in the way is refused (never overwritten), and temporary files that a killed run left
-are removed. The shards of a continued run are those of a run that never stopped.
+the shard's SHA-256, the model, its precision and the format. A shard whose record still
+matches is skipped, any other file in the way is refused (never overwritten), and temporary
+files that a killed run left are removed. The shards of a continued run are those of a run
+that never stopped.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class ShardPlan:
     targets: dict[Path, Path]
     """Input file -> its shard."""
     stamp: dict[str, str]
-    """What else makes two shards of one input the same: the model and the format."""
+    """What else makes two shards of one input the same: the model, the precision it tagged
+    in (bfloat16 can change a tag), the format."""
     done: list[Path] = field(default_factory=list)
     """Inputs whose shard an earlier run of the same command finished."""
     records: dict[str, Any] = field(default_factory=dict)
@@ -78,18 +80,20 @@ class ShardPlan:
 
 
 def plan_shards(
-    files: Sequence[Path], output: Path, output_format: str, model_sha256: str
+    files: Sequence[Path], output: Path, output_format: str, model_sha256: str, precision: str
 ) -> ShardPlan:
     """`output/<name without suffix><format's suffix>` for each input. Two inputs with one name,
-    or a file in the way that is not a finished shard of the same input, model and format, are
-    refused before any work; posattn's own temporary files left by a killed run are removed."""
+    or a file in the way that is not a finished shard of the same input, model, precision and
+    format, are refused before any work; posattn's own temporary files left by a killed run are
+    removed."""
     if output_format not in SUFFIXES:
         raise PosattnError(
-            f"output_format={output_format!r}: shards are written as {', '.join(SUFFIXES)}"
+            f"output_format={output_format}: shards are written as {', '.join(SUFFIXES)}"
         )
     if output.exists() and not output.is_dir():
         raise PosattnError(f"{output}: not a folder")
-    plan = ShardPlan(output, {}, {"model_sha256": model_sha256, "output_format": output_format})
+    stamp = {"model_sha256": model_sha256, "precision": precision, "output_format": output_format}
+    plan = ShardPlan(output, {}, stamp)
     manifest = output / MANIFEST
     if manifest.is_file():
         plan.records = dict(read_json_object(manifest).get("shards") or {})
@@ -107,7 +111,7 @@ def plan_shards(
         if not plan._finished_before(path, target):
             raise PosattnError(
                 f"{target}: already exists, and is not a finished shard of {path} with this "
-                "model and format (not overwritten; move it away)"
+                "model, precision and format (not overwritten; move it away)"
             )
         plan.done.append(path)
     return plan
