@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import regex
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -125,7 +125,10 @@ PIECES = st.sampled_from(
 INVISIBLE_OR_SPACE = regex.compile(r"[\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]")
 
 
-@settings(max_examples=300, deadline=None)
+# The same examples on every run, so CI meets the ones tried here (a random search once found
+# `्🏽क`, a virama joining a consonant into its cluster across an emoji modifier).
+@settings(max_examples=300, deadline=None, derandomize=True)
+@example(["\u094d", "🏽", "क"], "english")
 @given(st.lists(PIECES, max_size=25), st.sampled_from(["english", "neutral"]))
 def test_tokens_are_whole_visible_characters_and_nothing_visible_is_lost(
     pieces: list[str], rules: TokenizerRules

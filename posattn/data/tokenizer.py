@@ -321,17 +321,35 @@ def _words(form: str, lexicon: TokenizerLexicon) -> tuple[str, ...]:
 def tokenize_text(text: str, lexicon: TokenizerLexicon | None = None) -> list[TextToken]:
     """Split one sentence of raw text into tokens (with their words and offsets)."""
     lexicon = lexicon or TokenizerLexicon()
-    matches = _rule_tokens(text, lexicon)
+    spans = [match.span() for match in _rule_tokens(text, lexicon)]
+    if _LINKER.search(text):
+        spans = _whole_clusters(text, spans)
     tokens = []
-    for index, match in enumerate(matches):
-        end = match.end()
-        following = matches[index + 1].start() if index + 1 < len(matches) else len(text)
-        form = match.group()
+    for index, (start, end) in enumerate(spans):
+        following = spans[index + 1][0] if index + 1 < len(spans) else len(text)
+        form = text[start:end]
         # What lies between two tokens is whitespace or invisible characters; these alone (a
         # zero-width space between Thai words) are no space.
         space_after = following == len(text) or any(map(str.isspace, text[end:following]))
-        tokens.append(TextToken(form, _words(form, lexicon), match.start(), end, space_after))
+        tokens.append(TextToken(form, _words(form, lexicon), start, end, space_after))
     return tokens
+
+
+_LINKER = regex.compile(r"\p{InCB=Linker}")
+"""A virama (Devanagari ्, ...): it joins the consonant after it into its grapheme cluster,
+across anything the rules would split there (an emoji modifier, say)."""
+
+
+def _whole_clusters(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans, a token that ends inside a grapheme cluster joined with the next."""
+    ends = {match.end() for match in regex.finditer(r"\X", text)}
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and joined[-1][1] == start and start not in ends:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def tokenize(text: str, lexicon: TokenizerLexicon | None = None) -> list[str]:
