@@ -5,6 +5,7 @@ A crash or a kill at any moment leaves the old file or the new one, never half o
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import tempfile
@@ -14,6 +15,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from posattn.errors import PosattnError
+
+TMP = ".tmp"
+
+
+def leftover_temporaries(path: Path) -> list[Path]:
+    """The temporary files that `atomic_writer(path)` left beside `path` when its process was
+    killed mid-write (`.NAME.XXXXXXXX.tmp`)."""
+    return list(path.parent.glob(f".{glob.escape(path.name)}.*{TMP}"))
 
 
 @contextmanager
@@ -25,7 +34,7 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     writing = False
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp's 0600 would hide results from others

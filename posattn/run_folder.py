@@ -20,7 +20,6 @@ folder (`NAME.new`) and replaces it only once the new run has produced a model.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import json
 import os
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from posattn.errors import PosattnError
-from posattn.files import atomic_write_text
+from posattn.files import atomic_write_text, leftover_temporaries
 
 METRICS_KEYS = ("epoch", "train_loss", "dev_accuracy", "lr")
 """What every line of metrics.jsonl holds (and what the training curves draw)."""
@@ -152,11 +151,13 @@ class RunFolder:
                 kept.append(line + "\n")
         atomic_write_text(path, "".join(kept))
 
-    def remove_stale_temporaries(self) -> None:
+    def stale_temporaries(self) -> list[Path]:
         """Temporary files of this folder's own atomic writes that a killed process left."""
-        for name in self.owned_names():
-            for leftover in self.path.glob(f".{name}.*.tmp"):
-                leftover.unlink()
+        return [t for name in self.owned_names() for t in leftover_temporaries(self.path / name)]
+
+    def remove_stale_temporaries(self) -> None:
+        for leftover in self.stale_temporaries():
+            leftover.unlink()
 
     def holds_a_run(self) -> bool:
         """Whether a posattn run was started here (it wrote its config first)."""
@@ -164,15 +165,8 @@ class RunFolder:
 
     def others(self) -> list[Path]:
         """What is here that no run wrote: a user's files and folders, reports, ..."""
-        own = {*self.owned_names(), self.lock.name}
-        return [
-            path
-            for path in self.path.iterdir()
-            if path.name not in own and not self._own_temporary(path.name)
-        ]
-
-    def _own_temporary(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, f".{own}.*.tmp") for own in self.owned_names())
+        own = {*self.owned_names(), self.lock.name, *(t.name for t in self.stale_temporaries())}
+        return [path for path in self.path.iterdir() if path.name not in own]
 
     def delete_own_files(self) -> None:
         """Remove the files a run wrote here, then the folder if nothing else is left."""

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from posattn.data.download import sha256_of
 from posattn.errors import PosattnError
-from posattn.files import atomic_write_json, atomic_writer, read_json_object
+from posattn.files import (
+    atomic_write_json,
+    atomic_writer,
+    leftover_temporaries,
+    read_json_object,
+)
 
 if TYPE_CHECKING:
     from posattn.tagging.parallel import RenderedChunk
@@ -104,7 +109,7 @@ def plan_shards(
             raise PosattnError(f"{seen[target]} and {path} would both be tagged into {target}")
         seen[target] = path
         plan.targets[path] = target
-        for leftover in output.glob(f".{target.name}.*.tmp"):
+        for leftover in leftover_temporaries(target):
             leftover.unlink()
         if not target.exists():
             continue
