@@ -115,20 +115,20 @@ def tags_changed(
     return sum(a != b for x, y in pairs for a, b in zip(x.tags, y.tags, strict=True))
 
 
-def header_for(name: str, run: RunFolder, data_dir: Path) -> dict[str, Any]:
-    """The run's model header as shipped: the release's config without this machine's paths,
-    no clock readings, and what the release adds (treebank checksums, how it was trained)."""
-    _, header = load_tensors(run.model)
+def header_for(name: str, trained: dict[str, Any], data_dir: Path) -> dict[str, Any]:
+    """The header of the trained model file as shipped: the release's config without this
+    machine's paths, no clock readings, and what the release adds (treebank checksums, how it
+    was trained)."""
     release = SHIPPED[name]
     config = config_to_dict(release_config(release, data_dir))
     config["data"]["data_dir"] = None  # users get the treebank by `data download`
     if release.teacher:
         config["train"]["teachers"] = [f"the shipped {release.teacher}"]
     metrics = {
-        k: v for k, v in header["metrics"].items() if k not in ("seconds", "tokens_per_second")
+        k: v for k, v in trained["metrics"].items() if k not in ("seconds", "tokens_per_second")
     }
     return {
-        **{key: header[key] for key in ("vocabularies",)},
+        "vocabularies": trained["vocabularies"],
         "format": FORMAT_VERSION,
         "posattn_version": posattn.__version__,
         "config": config,
@@ -153,9 +153,9 @@ def header_for(name: str, run: RunFolder, data_dir: Path) -> dict[str, Any]:
 
 def release(name: str, data_dir: Path) -> dict[str, Any]:
     run = trained_run(name, data_dir)
-    trained, _ = load_tensors(run.model)
+    trained, trained_header = load_tensors(run.model)
     stored = {k: t.to(STORAGE) if t.is_floating_point() else t for k, t in trained.items()}
-    header = header_for(name, run, data_dir)
+    header = header_for(name, trained_header, data_dir)
     header["trained_tensors_sha256"] = tensors_sha256(trained)
     output = shipped_model(name)
     with tempfile.TemporaryDirectory() as scratch:

@@ -94,8 +94,9 @@ class PosTagger:
 
     @property
     def provenance(self) -> dict[str, Any] | None:
-        """Where the model came from (the command, package versions, the data's checksums, the
-        git commit), if it sits in the run folder that trained it."""
+        """Where the model came from: a shipped model's header says how it was trained and on
+        what; a run's `run.json` (the command, package versions, the data's checksums, the git
+        commit), if the model sits in the run folder that trained it."""
         if "training" in self.model.meta:  # a shipped model carries its own
             return {key: self.model.meta[key] for key in ("training", "treebank")}
         folder = RunFolder(self.path if self.path.is_dir() else self.path.parent)
@@ -116,7 +117,7 @@ class PosTagger:
     def tag(self, text: str | Sequence[str] | Sequence[Sequence[str]]) -> Document:
         """Tag raw text (a string: one sentence per line; or a list of such sentences), or
         pretokenised sentences (a list of token lists)."""
-        if not isinstance(text, str | Sequence) or isinstance(text, bytes | bytearray):
+        if is_bytes(text) or not isinstance(text, str | Sequence):
             raise PosattnError(
                 f"tag() takes text (str), a list of texts or a list of token lists, not "
                 f"{type(text).__name__}" + (" (decode bytes first)" if is_bytes(text) else "")
