@@ -398,3 +398,10 @@ def test_every_output_format_is_offered() -> None:
     from posattn.presentation.tagged import OUTPUT_FORMATS
 
     assert [f.value for f in FormatName] == list(OUTPUT_FORMATS)
+
+
+def test_every_precision_is_offered() -> None:
+    from posattn.cli import PrecisionChoice
+    from posattn.tagging.precision import PRECISIONS
+
+    assert [p.value for p in PrecisionChoice] == list(PRECISIONS)
